@@ -1,0 +1,34 @@
+# The two commands of the README: `make run` and `make test`.
+# Both set up everything they need on a fresh machine, then do their job.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup bootstrap worker bench bench-quick clean
+
+$(STAMP): setup.cfg
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+bootstrap: setup
+	$(BIN)/flask --app wsgi bootstrap
+
+# The server with the catalogue loaded: SQLite and an in-process queue unless
+# DATABASE_URL and REDIS_URL say otherwise.
+run: bootstrap
+	$(BIN)/flask --app wsgi run --host $${HOST:-127.0.0.1} --port $${PORT:-5000}
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+worker: setup
+	$(BIN)/rq worker --with-scheduler --url $${REDIS_URL:-redis://127.0.0.1:6379/0}
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,49 @@
+"""Configuration, read from the environment in this one place.
+
+DATABASE_URL   SQLAlchemy URL. Default: a SQLite file in the instance folder.
+REDIS_URL      Redis for the RQ queues. Default: unset, jobs run in-process.
+SECRET_KEY     Signs console sessions. Default: a random key per process.
+MAX_UPLOAD_MB  Largest request body, diagrams included. Default: 5.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
+    max_upload_mb: int = 5
+
+    @classmethod
+    def from_environment(cls) -> "Settings":
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or None,
+            redis_url=os.environ.get("REDIS_URL") or None,
+            secret_key=os.environ.get("SECRET_KEY") or secrets.token_hex(32),
+            max_upload_mb=int(os.environ.get("MAX_UPLOAD_MB", "5")),
+        )
+
+    def flask_config(self, instance_path: str) -> dict:
+        database_url = self.database_url or f"sqlite:///{instance_path}/terpadu.sqlite"
+        return {
+            "SQLALCHEMY_DATABASE_URI": _with_driver(database_url),
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "REDIS_URL": self.redis_url,
+            "SECRET_KEY": self.secret_key,
+            "MAX_CONTENT_LENGTH": self.max_upload_mb * 1024 * 1024,
+            "JSON_SORT_KEYS": False,
+        }
+
+
+def _with_driver(url: str) -> str:
+    # Operators paste libpq-style URLs; the installed driver is psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
