@@ -82,7 +82,8 @@ def empty_all_tables(engine) -> None:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_engine(request):
-    engine = request.getfixturevalue(f"{request.param}_engine")
+    fixture = {"sqlite": "sqlite_engine", "postgresql": "postgres_engine"}[request.param]
+    engine = request.getfixturevalue(fixture)
     yield engine
     empty_all_tables(engine)
 
