@@ -6,4 +6,5 @@ from flask_sqlalchemy import SQLAlchemy
 from engine.db import Base
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+# Batch mode lets SQLite alter tables the way PostgreSQL does.
+migrate = Migrate(render_as_batch=True)
