@@ -119,6 +119,13 @@ def load_catalogue(
     return report
 
 
+def load_catalogue_from_package(
+    session: Session, *, progress: bool = False
+) -> LoadReport:
+    """Load the data files and diagrams that ship with this code."""
+    return load_catalogue(session, DATA_DIR, BPMN_DIR, progress=progress)
+
+
 def _deploy(
     session: Session, data: CatalogueData, bpmn_dir: Path, actor: str, bar: tqdm
 ) -> list[str]:

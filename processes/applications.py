@@ -1,0 +1,311 @@
+"""Residents' applications: one per service requested, each run by an instance.
+
+:func:`submit_application` is the one way an application starts, for the API
+and for any worker alike; :func:`sync_application` is an
+:class:`engine.instances.InstanceService` listener that keeps each
+application's status in step with its instance. :func:`instance_service`
+builds an InstanceService with that listener attached, so every caller that
+changes instances keeps applications right.
+
+This module imports the engine and the catalogue models, never the API.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from engine.calendar import JAKARTA, load_calendar
+from engine.db import Base, UTCDateTime, utcnow
+from engine.errors import Conflict, NotFound
+from engine.instances import InstanceChange, InstanceService
+from engine.models import OPEN_TASK_STATES, Instance, InstanceStatus, Task
+from processes.catalogue import ServiceStartError, start_arguments
+from processes.models import Service
+from processes.residents import InvalidNik, mask_nik, parse_nik
+
+logger = logging.getLogger(__name__)
+
+TRACKING_PREFIX = "MPP"
+REJECTED_END_PREFIX = "rejected"
+APPLICANT = "applicant"
+
+
+class ApplicationStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    WAITING_ON_APPLICANT = "waiting_on_applicant"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    ERROR = "error"
+
+
+ACTIVE_STATUSES = (
+    ApplicationStatus.IN_PROGRESS.value,
+    ApplicationStatus.WAITING_ON_APPLICANT.value,
+    ApplicationStatus.ERROR.value,
+)
+_ACTIVE_SQL = "status IN ('in_progress', 'waiting_on_applicant', 'error')"
+
+
+class Application(Base):
+    """A resident's request for one service, and where it stands."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        # One active application per resident and service, even under a race.
+        Index(
+            "uq_applications_active_nik_service",
+            "applicant_nik",
+            "service_code",
+            unique=True,
+            sqlite_where=text(_ACTIVE_SQL),
+            postgresql_where=text(_ACTIVE_SQL),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Set from the id in the transaction that creates the row.
+    tracking_number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    service_code: Mapped[str] = mapped_column(ForeignKey("services.code"))
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    applicant_nik: Mapped[str] = mapped_column(String(16))
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant_phone: Mapped[str] = mapped_column(String(32))
+    village_code: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(
+        String(24), default=ApplicationStatus.IN_PROGRESS.value
+    )
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_by: Mapped[str] = mapped_column(String(200))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    instance: Mapped[Instance] = relationship()
+    service: Mapped[Service] = relationship()
+
+
+class ApplicationRefused(ValueError):
+    """An application was refused; ``field`` names the input at fault."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+@dataclass(frozen=True)
+class Applicant:
+    nik: str
+    name: str
+    phone: str
+
+
+def instance_service(session: Session, **options: Any) -> InstanceService:
+    """Return an InstanceService that keeps applications in step."""
+    listeners = [*options.pop("listeners", ()), sync_application]
+    return InstanceService(session, listeners=listeners, **options)
+
+
+def submit_application(
+    session: Session,
+    *,
+    service_code: str,
+    applicant: Applicant,
+    actor: str,
+    village_code: str | None = None,
+    data: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> tuple[Application, bool]:
+    """Start an application and its instance; return it and whether it is new.
+
+    A key already used returns the application it made. Raises
+    ApplicationRefused (unknown service, invalid NIK, refused choices),
+    Conflict (an active application for the same NIK and service) and the
+    engine's errors from starting the instance. Commits.
+    """
+    if idempotency_key:
+        earlier = _by_idempotency_key(session, idempotency_key)
+        if earlier is not None:
+            return earlier, False
+
+    try:
+        application = _start(
+            session, service_code, applicant, actor, village_code, data or {},
+            idempotency_key, clock,
+        )
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return _after_race(session, idempotency_key), False
+
+    logger.info(
+        "application submitted",
+        extra={"application_id": application.id,
+               "tracking_number": application.tracking_number,
+               "nik": mask_nik(applicant.nik), "service_code": service_code},
+    )
+    return application, True
+
+
+def _start(session, service_code, applicant, actor, village_code, data, key, clock):
+    service = _offered_service(session, service_code)
+    _check_nik(applicant.nik)
+    _refuse_duplicate(session, applicant.nik, service_code)
+    arguments = _start_arguments(service, data)
+
+    instance = instance_service(session, clock=clock).start(
+        arguments.process_id, arguments.data, actor,
+        lane_bindings=arguments.lane_bindings,
+    )
+    now = clock()
+    application = Application(
+        service_code=service.code, instance_id=instance.id,
+        applicant_nik=applicant.nik, applicant_name=applicant.name,
+        applicant_phone=applicant.phone, village_code=village_code,
+        submitted_at=now, submitted_by=actor, idempotency_key=key,
+        deadline=_deadline(session, service, now),
+    )
+    session.add(application)
+    session.flush()
+
+    application.tracking_number = tracking_number(application.id, now)
+    _apply_status(session, application, instance)
+    session.flush()
+    return application
+
+
+def tracking_number(application_id: int, submitted_at: datetime) -> str:
+    year = submitted_at.astimezone(JAKARTA).year
+    return f"{TRACKING_PREFIX}-{year}-{application_id:06d}"
+
+
+def _offered_service(session: Session, code: str) -> Service:
+    service = session.get(Service, code)
+    if service is None or not service.active:
+        raise ApplicationRefused("service_code", f"no service {code!r} is offered")
+
+    return service
+
+
+def _check_nik(nik: str) -> None:
+    try:
+        parse_nik(nik)
+    except InvalidNik as invalid:
+        raise ApplicationRefused("applicant.nik", invalid.message) from None
+
+
+def _refuse_duplicate(session: Session, nik: str, service_code: str) -> None:
+    active = session.scalar(
+        select(Application.tracking_number).where(
+            Application.applicant_nik == nik,
+            Application.service_code == service_code,
+            Application.status.in_(ACTIVE_STATUSES),
+        )
+    )
+    if active is not None:
+        raise Conflict(f"this resident already has application {active} for it")
+
+
+def _start_arguments(service: Service, data: dict[str, Any]):
+    choices = {key: value for key, value in data.items() if key != "agencies"}
+    try:
+        return start_arguments(service, choices=choices, agencies=data.get("agencies"))
+    except ServiceStartError as refused:
+        raise ApplicationRefused("data", str(refused)) from None
+
+
+def _deadline(session: Session, service: Service, start: datetime) -> datetime:
+    calendar = load_calendar(session)
+    return calendar.deadline(start, service.sla_working_days, service.agency_code)
+
+
+def _by_idempotency_key(session: Session, key: str) -> Application | None:
+    return session.scalar(select(Application).where(Application.idempotency_key == key))
+
+
+def _after_race(session: Session, key: str | None) -> Application:
+    """Resolve a unique-constraint race: the key's winner, or a duplicate."""
+    earlier = _by_idempotency_key(session, key) if key else None
+    if earlier is None:
+        raise Conflict("an active application for this resident and service exists")
+
+    return earlier
+
+
+def get_application(session: Session, application_id: int) -> Application:
+    application = session.get(Application, application_id)
+    if application is None:
+        raise NotFound(f"application {application_id} does not exist")
+
+    return application
+
+
+def find_by_tracking(session: Session, number: str, nik: str) -> Application:
+    """Return the application with this number and NIK; NotFound for any mismatch."""
+    application = session.scalar(
+        select(Application).where(Application.tracking_number == number)
+    )
+    if application is None or application.applicant_nik != nik:
+        raise NotFound("no application matches this number and NIK")
+
+    return application
+
+
+# -- keeping status in step ---------------------------------------------------
+
+
+def sync_application(session: Session, change: InstanceChange) -> None:
+    """InstanceService listener: derive the application's status from its instance."""
+    application = session.scalar(
+        select(Application).where(Application.instance_id == change.instance.id)
+    )
+    if application is not None:
+        _apply_status(session, application, change.instance)
+
+
+def _apply_status(session: Session, application: Application, instance: Instance):
+    status = _status_of(session, instance)
+    if status == application.status:
+        return
+
+    application.status = status.value
+    if status in (ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED):
+        application.completed_at = instance.ended_at or utcnow()
+    logger.info(
+        "application status changed",
+        extra={"application_id": application.id, "status": status.value},
+    )
+
+
+def _status_of(session: Session, instance: Instance) -> ApplicationStatus:
+    if instance.status == InstanceStatus.COMPLETED:
+        end = instance.end_event_id or ""
+        if end.startswith(REJECTED_END_PREFIX):
+            return ApplicationStatus.REJECTED
+        return ApplicationStatus.COMPLETED
+    if instance.status == InstanceStatus.CANCELLED:
+        return ApplicationStatus.CANCELLED
+    if instance.status == InstanceStatus.ERROR:
+        return ApplicationStatus.ERROR
+
+    waiting = session.scalar(
+        select(Task.id).where(
+            Task.instance_id == instance.id,
+            Task.state.in_(OPEN_TASK_STATES),
+            Task.waits_on == APPLICANT,
+        ).limit(1)
+    )
+    if waiting is not None:
+        return ApplicationStatus.WAITING_ON_APPLICANT
+    return ApplicationStatus.IN_PROGRESS
