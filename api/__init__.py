@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 
 from .config import Settings
-from .extensions import db, migrate
+from .extensions import db, limiter, migrate
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _import_models()
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    _init_limiter(app)
     _register_blueprints(app)
     _register_cli(app)
     return app
@@ -39,18 +40,36 @@ def _import_models() -> None:
     import engine.calendar  # noqa: F401
     import engine.models  # noqa: F401
     import processes.models  # noqa: F401
+    import processes.applications  # noqa: F401
+
+    from . import models  # noqa: F401
+
+
+def _init_limiter(app: Flask) -> None:
+    # In-memory counters are per process; set REDIS_URL to share them.
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://"
+    )
+    app.config.setdefault("TRACK_RATE_LIMIT", "30 per minute")
+    limiter.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .errors import register_error_handler
     from .health import blueprint as health
+    from .views import API_PREFIX, applications, catalogue, docs, residents, tasks
 
     app.register_blueprint(health)
+    for module in (catalogue, applications, tasks, residents, docs):
+        app.register_blueprint(module.blueprint, url_prefix=API_PREFIX)
+    register_error_handler(app)
 
 
 def _register_cli(app: Flask) -> None:
     from processes.cli import catalogue_cli
 
-    from .cli import bootstrap
+    from .cli import bootstrap, user_cli
 
     app.cli.add_command(bootstrap)
+    app.cli.add_command(user_cli)
     app.cli.add_command(catalogue_cli)

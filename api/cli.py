@@ -6,8 +6,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
+from .models import Role, create_user
 
 
 @click.command("bootstrap")
@@ -26,3 +28,31 @@ def bootstrap() -> None:
     report = load_catalogue_from_package(db.session, progress=True)
     db.session.commit()
     click.echo(f"catalogue loaded: {report}")
+
+
+@click.group("user")
+def user_cli() -> None:
+    """Manage API users."""
+
+
+@user_cli.command("create")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--agency", default=None, help="Agency code (officers, agency heads).")
+@click.option("--village", default=None, help="Village code (village counters).")
+@with_appcontext
+def create_user_command(
+    name: str, role: str, agency: str | None, village: str | None
+) -> None:
+    """Create a user and print its token on the last line; it is shown only once."""
+    try:
+        user, token = create_user(
+            db.session, name, Role(role), agency_code=agency, village_code=village
+        )
+        db.session.commit()
+    except (ValueError, IntegrityError) as refused:
+        db.session.rollback()
+        raise click.ClickException(f"user not created: {refused}") from None
+
+    click.echo(f"created {user.role} {user.name} (id {user.id})")
+    click.echo(token)

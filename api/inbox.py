@@ -1,0 +1,170 @@
+"""Agency queues and application files as the API shows them.
+
+Reads tasks with their application in one query, decides who may see or act
+on what, and shapes the rows for the schemas. Changes go through
+:func:`processes.applications.instance_service`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import Session
+
+from engine.calendar import WorkingCalendar, load_calendar
+from engine.db import utcnow
+from engine.models import OPEN_TASK_STATES, Task
+from processes.applications import APPLICANT, Application
+
+from .errors import Forbidden, Missing, Unprocessable
+from .models import Role, User
+
+
+def task_query(user: User, args: dict[str, Any]) -> Select:
+    """Return the tasks ``user`` may see, filtered and sorted as ``args`` ask."""
+    agency = _queue_agency(user, args.get("agency"))
+    query = select(Task, Application).outerjoin(
+        Application, Application.instance_id == Task.instance_id
+    )
+    if agency is not None:
+        query = query.where(Task.agency == agency)
+    if args.get("state"):
+        query = query.where(Task.state == args["state"])
+    else:
+        query = query.where(Task.state.in_(OPEN_TASK_STATES))
+    if args.get("service"):
+        query = query.where(Application.service_code == args["service"])
+
+    order = Task.deadline if args.get("sort") == "deadline" else Task.created_at
+    return query.order_by(order.is_(None), order, Task.id)
+
+
+def _queue_agency(user: User, asked: str | None) -> str | None:
+    if user.role not in (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden(f"a {user.role} has no task queue")
+    if asked is not None and not user.sees_agency(asked):
+        raise Forbidden("you may only see your own agency's queue")
+    if asked is None and not (user.role == Role.ADMIN or user.is_regent):
+        return user.agency_code
+
+    return asked
+
+
+def task_row(task: Task, application: Application | None) -> dict[str, Any]:
+    return {
+        "id": task.id, "name": task.name, "agency": task.agency, "state": task.state,
+        "waits_on": task.waits_on, "waiting_on_applicant": task.waits_on == APPLICANT,
+        "claimed_by": task.claimed_by, "deadline": task.deadline,
+        "sla_status": task.sla_status or "on_track",
+        "application_id": application.id if application else None,
+        "tracking_number": application.tracking_number if application else None,
+        "service_code": application.service_code if application else None,
+    }
+
+
+def application_of(session: Session, task: Task) -> Application | None:
+    return session.scalar(
+        select(Application).where(Application.instance_id == task.instance_id)
+    )
+
+
+def task_for(session: Session, user: User, task_id: str) -> Task:
+    """Return a task ``user`` may act on: 404 when unknown, 403 when not theirs."""
+    task = session.get(Task, task_id)
+    if task is None:
+        raise Missing(f"task {task_id} does not exist")
+    if user.role not in (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden(f"a {user.role} does not work on tasks")
+    if not user.sees_agency(task.agency):
+        raise Forbidden("this task belongs to another agency's queue")
+
+    return task
+
+
+def assignee(session: Session, name: str, task: Task) -> User:
+    user = session.scalar(select(User).where(User.name == name, User.active))
+    if user is None or user.role != Role.OFFICER or user.agency_code != task.agency:
+        raise Unprocessable(
+            "the task can only go to an active officer of its agency",
+            [{"field": "user", "message": "not an officer of this task's agency"}],
+        )
+
+    return user
+
+
+# -- application files ------------------------------------------------------------
+
+
+def application_for(session: Session, user: User, application_id: int) -> Application:
+    """Return an application ``user`` may read; 404 otherwise, so none leak."""
+    application = session.get(Application, application_id)
+    if application is None or not _may_read(session, user, application):
+        raise Missing(f"application {application_id} does not exist")
+
+    return application
+
+
+def _may_read(session: Session, user: User, application: Application) -> bool:
+    if user.role == Role.ADMIN or user.is_regent:
+        return True
+    if user.role == Role.COUNTER:
+        return application.submitted_by == user.name
+    if user.role not in (Role.OFFICER, Role.SUPERVISOR):
+        return False
+
+    return bool(session.scalar(select(exists().where(
+        Task.instance_id == application.instance_id,
+        Task.agency == user.agency_code,
+    ))))
+
+
+def application_view(
+    session: Session, application: Application, *, timeline: bool = True
+) -> dict[str, Any]:
+    tasks = _tasks_of(session, application.instance_id)
+    view = {
+        column: getattr(application, column)
+        for column in ("id", "tracking_number", "service_code", "status",
+                       "village_code", "deadline", "submitted_at", "submitted_by",
+                       "completed_at")
+    }
+    view["tasks"] = [task_row(t, application) for t in tasks if t.is_open]
+    if timeline:
+        calendar, now = load_calendar(session), utcnow()
+        view["timeline"] = [_step(t, calendar, now) for t in tasks]
+    return view
+
+
+def _tasks_of(session: Session, instance_id: int) -> list[Task]:
+    return list(session.scalars(
+        select(Task).where(Task.instance_id == instance_id)
+        .order_by(Task.created_at, Task.id)
+    ))
+
+
+def _step(task: Task, calendar: WorkingCalendar, now: datetime) -> dict[str, Any]:
+    end = task.completed_at or now
+    met = None
+    if task.deadline is not None and task.completed_at is not None:
+        met = task.completed_at <= task.deadline
+    return {
+        "task": task.name, "agency": task.agency, "state": task.state,
+        "started": task.created_at, "finished": task.completed_at,
+        "by": task.completed_by,
+        "working_seconds": calendar.working_seconds(
+            task.created_at, max(end, task.created_at), task.agency
+        ),
+        "deadline": task.deadline, "deadline_met": met,
+    }
+
+
+def holding_agency(session: Session, application: Application) -> str | None:
+    """Return the agency whose queue holds the file now, if any."""
+    return session.scalar(
+        select(Task.agency).where(
+            Task.instance_id == application.instance_id,
+            Task.state.in_(OPEN_TASK_STATES),
+        ).order_by(Task.created_at).limit(1)
+    )

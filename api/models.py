@@ -1,0 +1,93 @@
+"""People who use the API, their roles and their bearer tokens.
+
+Only a token's SHA-256 digest is stored: a leaked table cannot be replayed,
+and a lost token is replaced, never recovered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from engine.db import Base, UTCDateTime, utcnow
+
+TOKEN_BYTES = 32
+
+
+class Role(StrEnum):
+    COUNTER = "counter"
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+
+
+class User(Base):
+    """A counter clerk, an agency officer or head, the regent, an analyst or admin.
+
+    A supervisor without an agency is the regent and sees every agency.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    agency_code: Mapped[str | None] = mapped_column(String(16))
+    village_code: Mapped[str | None] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_regent(self) -> bool:
+        return self.role == Role.SUPERVISOR and self.agency_code is None
+
+    def sees_agency(self, agency: str | None) -> bool:
+        """Tell whether this user may read and act on ``agency``'s work."""
+        if self.role == Role.ADMIN or self.is_regent:
+            return True
+
+        return self.agency_code is not None and self.agency_code == agency
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(
+    session: Session,
+    name: str,
+    role: Role,
+    *,
+    agency_code: str | None = None,
+    village_code: str | None = None,
+) -> tuple[User, str]:
+    """Add a user and return it with its token, which is shown only this once.
+
+    Raises ValueError when the role and agency do not fit together.
+    """
+    if role == Role.OFFICER and not agency_code:
+        raise ValueError("an officer needs an agency")
+
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    user = User(
+        name=name, role=role.value, agency_code=agency_code,
+        village_code=village_code, token_hash=hash_token(token),
+    )
+    session.add(user)
+    session.flush()
+    return user, token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    user = session.scalar(select(User).where(User.token_hash == hash_token(token)))
+    if user is None or not user.active:
+        return None
+
+    return user

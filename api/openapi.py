@@ -1,0 +1,136 @@
+"""The OpenAPI 3 document, generated from the marshmallow schemas.
+
+Each operation is listed once in ``OPERATIONS`` with the schemas it reads
+and writes; apispec's marshmallow plugin turns those into JSON Schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema
+
+from . import schemas as s
+from .views import API_PREFIX
+
+TITLE = "Terpadu API"
+VERSION = "1.0.0"
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    response: type[Schema] | None
+    status: int = 200
+    query: type[Schema] | None = None
+    body: type[Schema] | None = None
+    path_params: dict[str, str] = field(default_factory=dict)
+    public: bool = False
+    content: str = "application/json"
+    errors: tuple[int, ...] = (400, 401, 403, 404, 422)
+
+
+AGENCY_PAGE = s.page_of(s.AgencySchema, "AgencyPage")
+SERVICE_PAGE = s.page_of(s.ServiceSchema, "ServicePage")
+TASK_PAGE = s.page_of(s.TaskSchema, "TaskPage")
+CODE = {"code": "string"}
+TASK = {"task_id": "string"}
+
+OPERATIONS = (
+    Operation("get", "/agencies", "List agencies", AGENCY_PAGE, query=s.PageQuery),
+    Operation("get", "/services", "List services, by agency or text",
+              SERVICE_PAGE, query=s.ServiceQuery),
+    Operation("get", "/services/{code}", "Show one service", s.ServiceDetailSchema,
+              path_params=CODE),
+    Operation("put", "/services/{code}", "Create or update a service (analyst)",
+              s.ServiceDetailSchema, body=s.ServiceInputSchema, path_params=CODE),
+    Operation("post", "/diagrams", "Deploy BPMN diagrams (analyst)",
+              s.DeploymentSchema, status=201, body=s.DiagramUploadSchema,
+              content="multipart/form-data", errors=(400, 401, 403, 413, 422)),
+    Operation("post", "/applications", "Submit an application (counter)",
+              s.ApplicationSchema, status=201, body=s.ApplicationInputSchema,
+              errors=(400, 401, 403, 409, 422)),
+    Operation("get", "/applications/{application_id}", "Show an application",
+              s.ApplicationSchema, path_params={"application_id": "integer"}),
+    Operation("get", "/tasks", "List a task queue", TASK_PAGE, query=s.TaskQuery),
+    Operation("post", "/tasks/{task_id}/claim", "Claim a task (officer)",
+              s.TaskSchema, path_params=TASK, errors=(401, 403, 404, 409)),
+    Operation("post", "/tasks/{task_id}/release", "Release a task (officer)",
+              s.TaskSchema, path_params=TASK, errors=(401, 403, 404, 409)),
+    Operation("post", "/tasks/{task_id}/complete", "Complete a task (officer)",
+              s.TaskSchema, body=s.CompleteInputSchema, path_params=TASK,
+              errors=(400, 401, 403, 404, 409, 422)),
+    Operation("post", "/tasks/{task_id}/assign", "Assign a task (supervisor)",
+              s.TaskSchema, body=s.AssignInputSchema, path_params=TASK,
+              errors=(400, 401, 403, 404, 409, 422)),
+    Operation("get", "/track/{tracking_number}", "Track an application (resident)",
+              s.TrackSchema, query=s.TrackQuery,
+              path_params={"tracking_number": "string"}, public=True,
+              errors=(404, 422, 429)),
+    Operation("get", "/calendar/deadline", "Compute a working-day deadline",
+              s.DeadlineSchema, query=s.DeadlineQuery),
+    Operation("get", "/sla/summary", "Count tasks by SLA status",
+              s.SummarySchema, query=s.SummaryQuery),
+)
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    spec = APISpec(
+        title=TITLE, version=VERSION, openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        servers=[{"url": API_PREFIX}],
+    )
+    spec.components.schema("Error", schema=s.ErrorSchema)
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for operation in OPERATIONS:
+        spec.path(path=operation.path,
+                  operations={operation.method: _operation(operation)})
+    return spec.to_dict()
+
+
+def _operation(op: Operation) -> dict[str, Any]:
+    described: dict[str, Any] = {
+        "summary": op.summary,
+        "operationId": f"{op.method}_{op.path.strip('/').replace('/', '_')}",
+        "parameters": _parameters(op),
+        "responses": _responses(op),
+    }
+    if op.body is not None:
+        described["requestBody"] = {
+            "required": True, "content": {op.content: {"schema": op.body}},
+        }
+    if not op.public:
+        described["security"] = [{"bearer": []}]
+    return described
+
+
+def _parameters(op: Operation) -> list[dict[str, Any]]:
+    parameters: list[dict[str, Any]] = [
+        {"in": "path", "name": name, "required": True, "schema": {"type": kind}}
+        for name, kind in op.path_params.items()
+    ]
+    if op.query is not None:
+        parameters.append({"in": "query", "schema": op.query})
+    return parameters
+
+
+def _responses(op: Operation) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        str(op.status): {
+            "description": "success",
+            "content": {"application/json": {"schema": op.response}},
+        }
+    }
+    for status in op.errors:
+        responses[str(status)] = {
+            "description": "error",
+            "content": {"application/json": {"schema": "Error"}},
+        }
+    return responses

@@ -1,0 +1,262 @@
+"""Marshmallow schemas: what every endpoint reads and writes.
+
+The OpenAPI document is generated from these same classes, so a field
+changed here changes the published contract too. Times are written in
+ISO 8601 with their offset, in Asia/Jakarta.
+"""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from engine.calendar import JAKARTA
+from engine.models import TaskState
+from processes.applications import ApplicationStatus
+from processes.models import AgencyKind, FeeKind
+
+MAX_PER_PAGE = 100
+MAX_WORKING_DAYS = 3650
+CODE = validate.Length(min=1, max=20)
+NAME = validate.Length(min=1, max=200)
+SLA_STATUSES = ("on_track", "at_risk", "breached")
+
+
+class JakartaDateTime(fields.DateTime):
+    """An aware datetime, written in Asia/Jakarta; naive input is refused."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.astimezone(JAKARTA).isoformat()
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        if parsed.utcoffset() is None:
+            raise ValidationError("give the time with its offset, e.g. +07:00")
+        return parsed
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+# -- shared ----------------------------------------------------------------------
+
+
+class ErrorSchema(Schema):
+    code = fields.Integer(required=True)
+    message = fields.String(required=True)
+    errors = fields.List(fields.Dict(), required=True)
+
+
+class PageQuery(Strict):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6))
+    per_page = fields.Integer(
+        load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE)
+    )
+
+
+def page_of(item: type[Schema], name: str) -> type[Schema]:
+    """Return a schema for one page of ``item``: ``{items, total, page, per_page}``."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item), required=True),
+            "total": fields.Integer(required=True),
+            "page": fields.Integer(required=True),
+            "per_page": fields.Integer(required=True),
+        },
+        name=name,
+    )
+
+
+# -- catalogue -------------------------------------------------------------------
+
+
+class AgencySchema(Schema):
+    code = fields.String(required=True)
+    name_id = fields.String(required=True)
+    name_en = fields.String(required=True)
+    kind = fields.Enum(AgencyKind, by_value=True, required=True)
+
+
+class ServiceQuery(PageQuery):
+    agency = fields.String(validate=CODE)
+    q = fields.String(validate=validate.Length(min=1, max=100))
+
+
+class ServiceSchema(Schema):
+    code = fields.String(required=True)
+    name_id = fields.String(required=True)
+    name_en = fields.String(required=True)
+    agency_code = fields.String(required=True)
+    sla_working_days = fields.Integer(required=True)
+    fee_kind = fields.Enum(FeeKind, by_value=True, required=True)
+    fee_idr = fields.Integer(allow_none=True)
+    process_id = fields.String(required=True)
+    active = fields.Boolean(required=True)
+
+
+class ServiceDetailSchema(ServiceSchema):
+    required_documents = fields.List(fields.String(), required=True)
+    steps = fields.List(fields.List(fields.String()), required=True)
+    diagram_version = fields.Integer(allow_none=True)
+
+
+class ServiceInputSchema(Strict):
+    name_id = fields.String(required=True, validate=NAME)
+    name_en = fields.String(validate=NAME)
+    agency_code = fields.String(required=True, validate=CODE)
+    process_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    sla_working_days = fields.Integer(
+        required=True, validate=validate.Range(min=0, max=MAX_WORKING_DAYS)
+    )
+    fee_kind = fields.Enum(FeeKind, by_value=True, load_default=FeeKind.FREE)
+    fee_idr = fields.Integer(
+        load_default=0, allow_none=True, validate=validate.Range(min=0, max=10**12)
+    )
+    required_documents = fields.List(
+        fields.String(validate=NAME), load_default=list,
+        validate=validate.Length(max=100),
+    )
+    lane_bindings = fields.Dict(
+        keys=fields.String(validate=NAME),
+        values=fields.String(validate=CODE, allow_none=True),
+        load_default=dict,
+    )
+
+
+class DeployedVersionSchema(Schema):
+    process_id = fields.String(required=True)
+    version = fields.Integer(required=True)
+    roles = fields.List(fields.String(), required=True)
+
+
+class DeploymentSchema(Schema):
+    processes = fields.List(fields.Nested(DeployedVersionSchema), required=True)
+
+
+class DiagramUploadSchema(Schema):
+    file = fields.Raw(metadata={"type": "string", "format": "binary"})
+
+
+# -- applications and tasks --------------------------------------------------------
+
+
+class ApplicantSchema(Strict):
+    nik = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    name = fields.String(required=True, validate=NAME)
+    phone = fields.String(
+        required=True, validate=validate.Regexp(r"^\+?[0-9][0-9 -]{5,30}$")
+    )
+
+
+class ApplicationInputSchema(Strict):
+    service_code = fields.String(required=True, validate=CODE)
+    applicant = fields.Nested(ApplicantSchema, required=True)
+    village_code = fields.String(allow_none=True, validate=validate.Length(max=16))
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class TaskSchema(Schema):
+    id = fields.String(required=True)
+    application_id = fields.Integer(allow_none=True)
+    tracking_number = fields.String(allow_none=True)
+    service_code = fields.String(allow_none=True)
+    name = fields.String(required=True)
+    agency = fields.String(allow_none=True)
+    state = fields.String(required=True)
+    waits_on = fields.String(allow_none=True)
+    waiting_on_applicant = fields.Boolean(required=True)
+    claimed_by = fields.String(allow_none=True)
+    deadline = JakartaDateTime(allow_none=True)
+    sla_status = fields.String(required=True)
+
+
+class TimelineStepSchema(Schema):
+    task = fields.String(required=True)
+    agency = fields.String(allow_none=True)
+    state = fields.String(required=True)
+    started = JakartaDateTime(required=True)
+    finished = JakartaDateTime(allow_none=True)
+    by = fields.String(allow_none=True)
+    working_seconds = fields.Float(required=True)
+    deadline = JakartaDateTime(allow_none=True)
+    deadline_met = fields.Boolean(allow_none=True)
+
+
+class ApplicationSchema(Schema):
+    id = fields.Integer(required=True)
+    tracking_number = fields.String(required=True)
+    service_code = fields.String(required=True)
+    status = fields.Enum(ApplicationStatus, by_value=True, required=True)
+    village_code = fields.String(allow_none=True)
+    deadline = JakartaDateTime(allow_none=True)
+    submitted_at = JakartaDateTime(required=True)
+    submitted_by = fields.String(required=True)
+    completed_at = JakartaDateTime(allow_none=True)
+    tasks = fields.List(fields.Nested(TaskSchema), required=True)
+    timeline = fields.List(fields.Nested(TimelineStepSchema))
+
+
+class TaskQuery(PageQuery):
+    agency = fields.String(validate=CODE)
+    state = fields.String(validate=validate.OneOf([s.value for s in TaskState]))
+    service = fields.String(validate=CODE)
+    sort = fields.String(
+        load_default="deadline", validate=validate.OneOf(["deadline", "created"])
+    )
+
+
+class CompleteInputSchema(Strict):
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class AssignInputSchema(Strict):
+    user = fields.String(required=True, validate=NAME)
+
+
+# -- residents, calendar, SLA ------------------------------------------------------
+
+
+class TrackQuery(Strict):
+    nik = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class TrackSchema(Schema):
+    tracking_number = fields.String(required=True)
+    status = fields.Enum(ApplicationStatus, by_value=True, required=True)
+    agency = fields.String(allow_none=True)
+    expected_completion = fields.Date(allow_none=True)
+
+
+class DeadlineQuery(Strict):
+    start = JakartaDateTime(required=True, validate=lambda moment: 2000 <= moment.year <= 2100)
+    working_days = fields.Integer(
+        required=True, validate=validate.Range(min=0, max=MAX_WORKING_DAYS)
+    )
+    agency = fields.String(validate=CODE)
+
+
+class DeadlineSchema(Schema):
+    deadline = JakartaDateTime(required=True)
+
+
+class SummaryQuery(Strict):
+    group_by = fields.String(
+        load_default="agency", validate=validate.OneOf(["agency", "service", "village"])
+    )
+
+
+class SummaryRowSchema(Schema):
+    key = fields.String(allow_none=True)
+    on_track = fields.Integer(required=True)
+    at_risk = fields.Integer(required=True)
+    breached = fields.Integer(required=True)
+    completed_within = fields.Integer(required=True)
+    completed_after = fields.Integer(required=True)
+
+
+class SummarySchema(Schema):
+    group_by = fields.String(required=True)
+    items = fields.List(fields.Nested(SummaryRowSchema), required=True)

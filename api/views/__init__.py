@@ -1,0 +1,3 @@
+"""The API's blueprints, all under ``/api/v1``; each view parses, calls, renders."""
+
+API_PREFIX = "/api/v1"

@@ -1,0 +1,43 @@
+"""Applications: submitted at a counter, read by those who handle them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from processes.applications import Applicant, submit_application
+
+from ..auth import current_user, requires, signed_in
+from ..extensions import db
+from ..inbox import application_for, application_view
+from ..models import Role
+from ..parsing import json_body
+from ..schemas import ApplicationInputSchema, ApplicationSchema
+
+blueprint = Blueprint("applications", __name__)
+MAX_KEY_LENGTH = 200
+
+
+@blueprint.post("/applications")
+@requires(Role.COUNTER)
+def submit():
+    body = json_body(ApplicationInputSchema())
+    user = current_user()
+    key = request.headers.get("Idempotency-Key", "").strip()[:MAX_KEY_LENGTH]
+    application, _ = submit_application(
+        db.session,
+        service_code=body["service_code"],
+        applicant=Applicant(**body["applicant"]),
+        actor=user.name,
+        village_code=body.get("village_code") or user.village_code,
+        data=body["data"],
+        idempotency_key=key or None,
+    )
+    view = application_view(db.session, application, timeline=False)
+    return ApplicationSchema().dump(view), 201
+
+
+@blueprint.get("/applications/<int:application_id>")
+@signed_in
+def show(application_id: int):
+    application = application_for(db.session, current_user(), application_id)
+    return ApplicationSchema().dump(application_view(db.session, application))

@@ -1,0 +1,102 @@
+"""Agencies, services and diagram uploads."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+from sqlalchemy import or_, select
+
+from engine.diagrams import DiagramFile
+from processes.models import Agency, Service
+
+from ..auth import current_user, requires, signed_in
+from ..catalogue import deploy_upload, diagram_version, put_service
+from ..errors import Missing
+from ..extensions import db
+from ..models import Role
+from ..parsing import json_body, page, paged, query_args
+from ..schemas import (
+    AgencySchema,
+    DeploymentSchema,
+    PageQuery,
+    ServiceDetailSchema,
+    ServiceInputSchema,
+    ServiceQuery,
+    ServiceSchema,
+)
+
+blueprint = Blueprint("catalogue", __name__)
+XML_TYPES = ("application/xml", "text/xml")
+
+
+@blueprint.get("/agencies")
+@signed_in
+def list_agencies():
+    args = query_args(PageQuery())
+    rows, total = page(select(Agency).order_by(Agency.code), args)
+    return paged(AgencySchema(many=True).dump(r[0] for r in rows), total, args)
+
+
+@blueprint.get("/services")
+@signed_in
+def list_services():
+    args = query_args(ServiceQuery())
+    rows, total = page(_service_query(args), args)
+    return paged(ServiceSchema(many=True).dump(r[0] for r in rows), total, args)
+
+
+def _service_query(args):
+    query = select(Service).order_by(Service.code)
+    if args.get("agency"):
+        query = query.where(Service.agency_code == args["agency"])
+    if args.get("q"):
+        like = f"%{args['q']}%"
+        query = query.where(or_(
+            Service.name_id.ilike(like), Service.name_en.ilike(like),
+            Service.code.ilike(like),
+        ))
+    return query
+
+
+@blueprint.get("/services/<code>")
+@signed_in
+def get_service(code: str):
+    service = db.session.get(Service, code)
+    if service is None:
+        raise Missing(f"service {code} does not exist")
+
+    return _service_detail(service)
+
+
+@blueprint.put("/services/<code>")
+@requires(Role.ANALYST)
+def save_service(code: str):
+    values = json_body(ServiceInputSchema())
+    service, created = put_service(db.session, code[:20], values)
+    return _service_detail(service), 201 if created else 200
+
+
+def _service_detail(service: Service):
+    detail = ServiceDetailSchema().dump(service)
+    detail["diagram_version"] = diagram_version(db.session, service)
+    return detail
+
+
+@blueprint.post("/diagrams")
+@requires(Role.ANALYST)
+def upload_diagrams():
+    versions = deploy_upload(db.session, _uploaded_files(), current_user().name)
+    body = {"processes": [
+        {"process_id": v.process_id, "version": v.version, "roles": v.roles}
+        for v in versions
+    ]}
+    return DeploymentSchema().dump(body), 201
+
+
+def _uploaded_files() -> list[DiagramFile]:
+    if request.mimetype in XML_TYPES:
+        return [DiagramFile("upload.bpmn", request.get_data())]
+
+    return [
+        DiagramFile(upload.filename or "upload.bpmn", upload.read())
+        for upload in request.files.getlist("file")
+    ]

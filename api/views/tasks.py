@@ -1,0 +1,67 @@
+"""Agency task queues and the acts on one task."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from engine.models import Task
+from processes.applications import instance_service
+
+from ..auth import current_user, requires, signed_in
+from ..extensions import db
+from ..inbox import application_of, assignee, task_for, task_query, task_row
+from ..models import Role
+from ..parsing import json_body, page, paged, query_args
+from ..schemas import AssignInputSchema, CompleteInputSchema, TaskQuery, TaskSchema
+
+blueprint = Blueprint("tasks", __name__)
+
+
+@blueprint.get("/tasks")
+@signed_in
+def queue():
+    args = query_args(TaskQuery())
+    rows, total = page(task_query(current_user(), args), args)
+    items = [task_row(task, application) for task, application in rows]
+    return paged(TaskSchema(many=True).dump(items), total, args)
+
+
+@blueprint.post("/tasks/<task_id>/claim")
+@requires(Role.OFFICER)
+def claim(task_id: str):
+    user = current_user()
+    task = task_for(db.session, user, task_id)
+    return _render(instance_service(db.session).claim(task.id, user.name))
+
+
+@blueprint.post("/tasks/<task_id>/release")
+@requires(Role.OFFICER)
+def release(task_id: str):
+    user = current_user()
+    task = task_for(db.session, user, task_id)
+    return _render(instance_service(db.session).release(task.id, user.name))
+
+
+@blueprint.post("/tasks/<task_id>/complete")
+@requires(Role.OFFICER)
+def complete(task_id: str):
+    body = json_body(CompleteInputSchema())
+    user = current_user()
+    task = task_for(db.session, user, task_id)
+    instance_service(db.session).complete(task.id, body["data"], user.name)
+    return _render(db.session.get(Task, task_id))
+
+
+@blueprint.post("/tasks/<task_id>/assign")
+@requires(Role.SUPERVISOR)
+def assign(task_id: str):
+    body = json_body(AssignInputSchema())
+    user = current_user()
+    task = task_for(db.session, user, task_id)
+    officer = assignee(db.session, body["user"], task)
+    return _render(instance_service(db.session).assign(task.id, officer.name, user.name))
+
+
+def _render(task: Task):
+    application = application_of(db.session, task)
+    return TaskSchema().dump(task_row(task, application))
