@@ -261,13 +261,19 @@ class ProcessDraft:
     # Checks
 
     def check(self) -> None:
-        """Raise DraftError unless every flow and lane refers to something declared."""
+        """Raise DraftError unless the draft is connected and names only what it declares."""
         for flow in self.flows:
             for end in (flow.source, flow.target):
                 if end not in self.nodes:
                     raise DraftError(f"{self.id}: flow {flow.id} names unknown {end}")
 
+        sources = {flow.source for flow in self.flows}
+        targets = {flow.target for flow in self.flows}
         for node in self.nodes.values():
+            if node.kind != "end" and node.id not in sources:
+                raise DraftError(f"{self.id}: nothing leaves {node.id}")
+            if node.kind != "start" and node.id not in targets:
+                raise DraftError(f"{self.id}: nothing leads to {node.id}")
             if self.lanes and node.lane not in self.lanes:
                 raise DraftError(f"{self.id}: {node.id} is in no declared lane")
             if not self.lanes and node.lane is not None:

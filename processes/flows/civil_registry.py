@@ -401,6 +401,7 @@ def _estate(p: ProcessDraft) -> None:
     p.link("estate", "determine_heirs", when="estate_transfer", name="yes")
     p.link("estate", "registered", default=True, name="no")
     p.link("determine_heirs", "court_fee")
+    p.link("check_inherited_title", "land_fee")
     p.chain("record_inheritance", "move_tax_object", "registered_with_estate")
 
 

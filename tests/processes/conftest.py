@@ -183,7 +183,7 @@ class Driver:
         """Complete open tasks until the instance ends.
 
         ``answers`` gives, per element id, the data for its next completions
-        in turn (then SUCCESS). Of several open tasks (parallel branches, which
+        in turn, instead of SUCCESS. Of several open tasks (parallel branches, which
         may finish in any order) the driver takes one of the agency already at
         work, else one of the agency ``prefer`` names next.
         """
@@ -211,7 +211,7 @@ class Driver:
             return {"payment_confirmation": _bank_result(task, unpaid)}
 
         given = pending.get(task.element_id)
-        return {**SUCCESS, **(given.pop(0) if given else {})}
+        return given.pop(0) if given else SUCCESS
 
 
 def _bank_result(task: Task, unpaid: bool) -> dict[str, Any]:
