@@ -30,5 +30,13 @@ test: setup
 worker: setup
 	$(BIN)/rq worker --with-scheduler --url $${REDIS_URL:-redis://127.0.0.1:6379/0}
 
+# Raw SpiffWorkflow and Terpadu side by side on PostgreSQL (127.0.0.1:5432);
+# the last line printed is one JSON object. bench-quick takes under a minute.
+bench: setup
+	$(BIN)/python -m bench
+
+bench-quick: setup
+	$(BIN)/python -m bench --quick
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache
