@@ -19,6 +19,7 @@ MAX_WORKING_DAYS = 3650
 CODE = validate.Length(min=1, max=20)
 NAME = validate.Length(min=1, max=200)
 SLA_STATUSES = ("on_track", "at_risk", "breached")
+APPLICATION_STATUS = validate.OneOf([status.value for status in ApplicationStatus])
 
 
 class JakartaDateTime(fields.DateTime):
@@ -189,7 +190,7 @@ class ApplicationSchema(Schema):
     id = fields.Integer(required=True)
     tracking_number = fields.String(required=True)
     service_code = fields.String(required=True)
-    status = fields.Enum(ApplicationStatus, by_value=True, required=True)
+    status = fields.String(required=True, validate=APPLICATION_STATUS)
     village_code = fields.String(allow_none=True)
     deadline = JakartaDateTime(allow_none=True)
     submitted_at = JakartaDateTime(required=True)
@@ -225,7 +226,7 @@ class TrackQuery(Strict):
 
 class TrackSchema(Schema):
     tracking_number = fields.String(required=True)
-    status = fields.Enum(ApplicationStatus, by_value=True, required=True)
+    status = fields.String(required=True, validate=APPLICATION_STATUS)
     agency = fields.String(allow_none=True)
     expected_completion = fields.Date(allow_none=True)
 
