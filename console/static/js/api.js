@@ -1,0 +1,100 @@
+// Calls to the JSON API with the staff member's bearer token, and the page's words.
+
+const TOKEN_KEY = "terpadu.token";
+const body = document.body;
+
+export const strings = JSON.parse(document.getElementById("strings").textContent);
+export const t = (key) => strings[key] ?? key;
+
+export const getToken = () => sessionStorage.getItem(TOKEN_KEY);
+export const setToken = (value) => sessionStorage.setItem(TOKEN_KEY, value);
+export const clearToken = () => sessionStorage.removeItem(TOKEN_KEY);
+
+/** An error answer of the API: {code, message, errors}. */
+export class ApiProblem extends Error {
+  constructor(status, message, errors) {
+    super(message);
+    this.status = status;
+    this.errors = errors || [];
+  }
+}
+
+/** Call the API (path under /api/v1, or an absolute console path); return JSON or text. */
+export async function call(path, { method = "GET", json, data, headers = {}, text = false } = {}) {
+  const url = path.startsWith("/console") ? path : body.dataset.api + path;
+  const sent = { ...headers, Accept: text ? "text/html, application/xml" : "application/json" };
+  const token = getToken();
+  if (token) sent.Authorization = `Bearer ${token}`;
+  let payload = data;
+  if (json !== undefined) {
+    sent["Content-Type"] = "application/json";
+    payload = JSON.stringify(json);
+  }
+
+  const response = await fetch(url, { method, headers: sent, body: payload });
+  if (!response.ok) throw await problemOf(response);
+  if (text) return response.text();
+  return response.status === 204 ? null : response.json();
+}
+
+async function problemOf(response) {
+  let answer = {};
+  try {
+    answer = await response.json();
+  } catch {
+    // Not the API's error shape (a proxy page, say): keep the status alone.
+  }
+  const fallback = {
+    401: t("error_unauthorized"),
+    403: t("error_forbidden"),
+  }[response.status] || `${t("error_generic")} (${response.status})`;
+  return new ApiProblem(response.status, answer.message || fallback, answer.errors);
+}
+
+/** Show a sentence in the page's status line. */
+export function say(message, kind = "info") {
+  const line = document.getElementById("message");
+  if (!line) return;
+  line.textContent = message;
+  line.dataset.kind = kind;
+}
+
+/** Show an API problem: its sentence, and each located error in ``list``. */
+export function report(problem, list) {
+  say(problem.message, "error");
+  if (problem.status === 401) showSignedOut();
+  if (!list) return;
+  list.replaceChildren(...(problem.errors || []).map((error) => {
+    const item = document.createElement("li");
+    const where = error.field || [error.file, error.element_id, error.line && `line ${error.line}`]
+      .filter(Boolean).join(" · ");
+    item.textContent = where ? `${where}: ${error.message}` : error.message;
+    return item;
+  }));
+}
+
+function showSignedOut() {
+  const notice = document.getElementById("signed-out");
+  if (notice) notice.hidden = false;
+}
+
+/** Return whether a token is present; show the sign-in notice if not. */
+export function requireToken() {
+  if (getToken()) return true;
+  showSignedOut();
+  return false;
+}
+
+/** Build an element: el("td", {className: "x"}, "text", child). */
+export function el(tag, properties = {}, ...children) {
+  const node = document.createElement(tag);
+  Object.assign(node, properties);
+  node.append(...children.filter((child) => child !== null && child !== undefined));
+  return node;
+}
+
+const dateFormat = new Intl.DateTimeFormat(document.documentElement.lang === "en" ? "en-GB" : "id-ID", {
+  dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Jakarta",
+});
+
+export const formatTime = (iso) => (iso ? dateFormat.format(new Date(iso)) : "—");

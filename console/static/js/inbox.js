@@ -1,0 +1,124 @@
+import { call, el, formatTime, report, requireToken, say, t } from "./api.js";
+
+const rows = document.getElementById("tasks");
+const empty = document.getElementById("no-tasks");
+const form = document.getElementById("complete-form");
+const fields = document.getElementById("fields");
+const errors = document.getElementById("complete-errors");
+const timeline = document.getElementById("timeline");
+let selected = null;
+
+async function loadTasks() {
+  try {
+    const page = await call("/tasks?sort=deadline&per_page=100");
+    rows.replaceChildren(...page.items.map(taskRow));
+    empty.hidden = page.items.length > 0;
+  } catch (problem) {
+    report(problem);
+  }
+}
+
+function taskRow(task) {
+  const row = el("tr", { className: `sla-${task.sla_status}` });
+  row.dataset.taskId = task.id;
+  const title = el("button", { type: "button", className: "link" }, task.name);
+  title.addEventListener("click", () => select(task));
+  const badge = el("span", { className: "badge" }, t(`sla_${task.sla_status}`));
+  const action = task.claimed_by
+    ? button(t("inbox_release"), () => act(task, "release"), "release")
+    : button(t("inbox_claim"), () => act(task, "claim"), "claim");
+  row.append(
+    el("td", {}, title, " ", badge),
+    el("td", {}, task.tracking_number || "—"),
+    el("td", {}, formatTime(task.deadline)),
+    el("td", {}, task.claimed_by || "—"),
+    el("td", {}, action),
+  );
+  return row;
+}
+
+function button(label, onClick, name) {
+  const node = el("button", { type: "button", className: "secondary" }, label);
+  node.dataset.action = name;
+  node.addEventListener("click", onClick);
+  return node;
+}
+
+async function act(task, action) {
+  try {
+    await call(`/tasks/${encodeURIComponent(task.id)}/${action}`, { method: "POST" });
+    await loadTasks();
+  } catch (problem) {
+    report(problem);
+  }
+}
+
+async function select(task) {
+  selected = task;
+  document.getElementById("task-title").textContent =
+    `${task.name} · ${task.tracking_number || ""}`;
+  errors.replaceChildren();
+  fields.replaceChildren(fieldRow());
+  form.hidden = false;
+  await showTimeline(task.application_id);
+}
+
+async function showTimeline(applicationId) {
+  timeline.replaceChildren();
+  if (!applicationId) return;
+  try {
+    const application = await call(`/applications/${applicationId}`);
+    document.getElementById("timeline-hint").textContent =
+      `${application.tracking_number} · ${t(`status_${application.status}`)}`;
+    timeline.replaceChildren(...(application.timeline || []).map((step) => el("li",
+      { className: step.deadline_met === false ? "late" : "" },
+      el("strong", {}, step.task), ` — ${step.agency || ""} · ${step.state}`,
+      el("br"), el("small", {}, `${formatTime(step.started)} → ${formatTime(step.finished)}` +
+        (step.by ? ` · ${step.by}` : "")))));
+  } catch (problem) {
+    report(problem);
+  }
+}
+
+function fieldRow() {
+  const name = el("input", { name: "field", placeholder: "approved" });
+  const value = el("input", { name: "value", placeholder: "true" });
+  return el("tr", {}, el("td", {}, name), el("td", {}, value));
+}
+
+// Officers type plain words: true/false and numbers become JSON values.
+function parseValue(text) {
+  if (text === "true" || text === "false") return text === "true";
+  if (text !== "" && !Number.isNaN(Number(text))) return Number(text);
+  return text;
+}
+
+function formData() {
+  const data = {};
+  for (const row of fields.rows) {
+    const [name, value] = row.querySelectorAll("input");
+    if (name.value.trim()) data[name.value.trim()] = parseValue(value.value.trim());
+  }
+  return data;
+}
+
+async function complete(event) {
+  event.preventDefault();
+  if (!selected) return;
+  errors.replaceChildren();
+  try {
+    await call(`/tasks/${encodeURIComponent(selected.id)}/complete`,
+      { method: "POST", json: { data: formData() } });
+    say(t("inbox_done"));
+    form.hidden = true;
+    await Promise.all([loadTasks(), showTimeline(selected.application_id)]);
+  } catch (problem) {
+    report(problem, errors);
+  }
+}
+
+document.getElementById("add-field").addEventListener("click", () => fields.append(fieldRow()));
+document.getElementById("refresh").addEventListener("click", loadTasks);
+form.addEventListener("submit", complete);
+
+if (requireToken()) loadTasks();
