@@ -1,0 +1,52 @@
+"""Operator commands: ``flask --app wsgi workers tick|start|relay|sweep``."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from engine.db import utcnow
+from engine.sla import sweep
+
+
+@click.group("workers")
+def workers_cli() -> None:
+    """Background work: timers, SLA sweep, outbox relay."""
+
+
+@workers_cli.command("tick")
+@with_appcontext
+def tick_command() -> None:
+    """Run one round of periodic work now (timers, sweep, relay, notifications)."""
+    from api.extensions import db
+
+    from .periodic import run_tick
+    from .wiring import dispatcher
+
+    click.echo(run_tick(db.session, dispatcher()))
+
+
+@workers_cli.command("start")
+@with_appcontext
+def start_command() -> None:
+    """Start the self-scheduling tick on Redis (needs ``rq worker --with-scheduler``)."""
+    from .periodic import start_ticking
+    from .queues import RedisDispatcher
+    from .wiring import dispatcher
+
+    chosen = dispatcher()
+    if not isinstance(chosen, RedisDispatcher):
+        raise click.ClickException("REDIS_URL is not set; run `workers tick` from cron")
+    start_ticking(chosen)
+    click.echo("tick scheduled")
+
+
+@workers_cli.command("sweep")
+@with_appcontext
+def sweep_command() -> None:
+    """Update SLA statuses and record escalations now."""
+    from api.extensions import db
+
+    report = sweep(db.session, utcnow())
+    db.session.commit()
+    click.echo(report)

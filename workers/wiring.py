@@ -1,0 +1,90 @@
+"""Attach the workers to the Flask app and build the services jobs use.
+
+``init_app(app)`` registers the CLI group and, when ``REDIS_URL`` is unset,
+drains the outbox in-process after each request. :func:`instance_service`
+builds the engine's service with the outbox, notification and SLA listeners,
+the same way for views and jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from engine.calendar import WorkingCalendar, load_calendar
+from engine.instances import InstanceService
+from engine.models import Instance, Task
+from engine.sla import SlaDeadlines, SlaListener
+
+from .notifications import record_notifications
+from .outbox import record_dispatches
+from .queues import Dispatcher, InlineDispatcher, RedisDispatcher
+
+logger = logging.getLogger(__name__)
+
+EXTENSION = "terpadu.workers"
+# The calendar is reread this often, so admins' exceptions reach the workers.
+CALENDAR_MAX_AGE = 300.0
+
+
+@dataclass
+class WorkerSettings:
+    """What the app tells the workers about services; the catalogue fills it in.
+
+    ``application_days(instance)`` is the service SLA in working days,
+    ``kecamatan_of(instance)`` the kecamatan of a village-started application,
+    ``step_default(instance, task)`` the service's default for a step.
+    """
+
+    application_days: Callable[[Instance], int | None] = lambda instance: None
+    kecamatan_of: Callable[[Instance], str | None] = lambda instance: None
+    step_default: Callable[[Instance, Task], int | None] = lambda instance, task: None
+    _calendar: tuple[float, WorkingCalendar] | None = field(default=None, repr=False)
+
+    def calendar(self, session: Session) -> WorkingCalendar:
+        if self._calendar is None or time.monotonic() - self._calendar[0] > CALENDAR_MAX_AGE:
+            self._calendar = (time.monotonic(), load_calendar(session))
+        return self._calendar[1]
+
+
+def init_app(app: Flask, settings: WorkerSettings | None = None) -> None:
+    from .cli import workers_cli
+
+    app.extensions[EXTENSION] = settings or WorkerSettings()
+    app.cli.add_command(workers_cli)
+    if not app.config.get("REDIS_URL"):
+        app.after_request(_drain_in_process)
+
+
+def settings() -> WorkerSettings:
+    return current_app.extensions.setdefault(EXTENSION, WorkerSettings())
+
+
+def instance_service(session: Session, **options) -> InstanceService:
+    """The engine's service with every listener of the workers, for ``session``."""
+    config = settings()
+    calendar = config.calendar(session)
+    sla = SlaListener(calendar, application_days=config.application_days,
+                      kecamatan_of=config.kecamatan_of)
+    return InstanceService(
+        session, deadlines=SlaDeadlines(calendar, config.step_default),
+        listeners=[record_dispatches, record_notifications, sla], **options)
+
+
+def dispatcher() -> Dispatcher:
+    url = current_app.config.get("REDIS_URL")
+    return RedisDispatcher.from_url(url) if url else InlineDispatcher()
+
+
+def _drain_in_process(response):
+    from api.extensions import db
+
+    from .outbox import drain
+
+    drain(db.session, InlineDispatcher())
+    return response
