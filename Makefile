@@ -8,10 +8,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test setup bootstrap worker bench bench-quick clean
 
-$(STAMP): setup.cfg
+$(STAMP): setup.cfg console/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	# The console's modeler serves bpmn-js from console/node_modules.
+	if command -v npm >/dev/null; then npm ci --prefix console --no-audit --no-fund; fi
+	# Browser tests drive Debian's Chromium (no Playwright browser download).
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium) \
+		|| echo "chromium not installed: the console's browser tests will be skipped"
 	touch $(STAMP)
 
 setup: $(STAMP)

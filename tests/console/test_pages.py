@@ -1,0 +1,102 @@
+"""Each console page renders, in Indonesian by default and in English on request."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.console.conftest import bearer
+
+PAGES = {
+    "/console/login": "Masuk petugas",
+    "/console/counter": "Loket pelayanan",
+    "/console/inbox": "Kotak masuk instansi",
+    "/console/track": "Lacak permohonan",
+    "/console/dashboard": "Dasbor pengawas SLA",
+    "/console/modeler": "Pemodel proses",
+}
+
+
+@pytest.mark.parametrize("path, heading", PAGES.items())
+def test_page_renders_in_indonesian(client, path, heading):
+    response = client.get(path)
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert '<html lang="id">' in page
+    assert heading in page
+    assert "English" in page
+
+
+def test_english_is_chosen_and_remembered(client):
+    chosen = client.get("/console/counter?lang=en")
+    remembered = client.get("/console/inbox")
+
+    assert "Service counter" in chosen.get_data(as_text=True)
+    assert '<html lang="en">' in remembered.get_data(as_text=True)
+    assert "Agency inbox" in remembered.get_data(as_text=True)
+
+
+def test_unknown_language_falls_back_to_indonesian(client):
+    page = client.get("/console/counter?lang=xx").get_data(as_text=True)
+
+    assert '<html lang="id">' in page
+
+
+def test_root_leads_to_the_counter(client):
+    response = client.get("/console/")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/console/counter")
+
+
+def test_strings_reach_the_browser_modules(client):
+    page = client.get("/console/counter").get_data(as_text=True)
+
+    assert '<script type="application/json" id="strings">' in page
+    assert "counter.js" in page
+
+
+def test_static_modules_are_served(client):
+    for name in ("api.js", "nik.js", "counter.js", "inbox.js", "dashboard.js",
+                 "modeler.js", "login.js"):
+        response = client.get(f"/console/static/js/{name}")
+        assert response.status_code == 200, name
+        response.close()
+
+
+def test_modeler_loads_bpmn_js_from_the_console_when_installed(client):
+    from console.views import VENDOR_DIR
+
+    if not VENDOR_DIR.is_dir():
+        pytest.skip("bpmn-js is not installed (npm ci --prefix console)")
+
+    page = client.get("/console/modeler").get_data(as_text=True)
+    script = client.get("/console/vendor/bpmn-modeler.production.min.js")
+
+    assert "/console/vendor/bpmn-modeler.production.min.js" in page
+    assert script.status_code == 200
+    script.close()
+
+
+def test_vendor_paths_stay_inside_bpmn_js(client):
+    response = client.get("/console/vendor/../../package.json")
+
+    assert response.status_code == 404
+
+
+def test_deployed_diagrams_are_listed_for_analysts(client, filed, staff):
+    listed = client.get("/console/diagrams", headers=bearer(staff["analyst"]))
+    xml = client.get("/console/diagrams/counter_permit",
+                     headers=bearer(staff["analyst"]))
+
+    assert {"process_id": "counter_permit", "version": 1} in listed.json["items"]
+    assert xml.mimetype == "application/xml"
+    assert b'id="verify_documents"' in xml.data
+
+
+def test_diagrams_need_an_analyst(client, staff):
+    anonymous = client.get("/console/diagrams")
+    clerk = client.get("/console/diagrams", headers=bearer(staff["counter"]))
+
+    assert anonymous.status_code == 401
+    assert clerk.status_code == 403
