@@ -104,6 +104,7 @@ class Workers:
         self.postgres_url = postgres_url
         self.spool = spool
         self.processes: list[subprocess.Popen] = []
+        self.log_files = []
 
     def start(self, redis_url: str, *queues: str, name: str = "w") -> subprocess.Popen:
         env = {
@@ -114,9 +115,10 @@ class Workers:
             "TERPADU_CONNECTOR_MODULES": "worker_connectors",
         }
         log = (self.spool / f"{name}-{len(self.processes)}.log").open("w")
+        self.log_files.append(log)
         process = subprocess.Popen(
             [str(RQ), "worker", "--url", redis_url, "--with-scheduler",
-             "--worker-class", "rq.worker.Worker", "--logging_level", "INFO",
+             "--worker-class", "workers.rq_worker.AppWorker", "--logging_level", "INFO",
              *queues],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -136,6 +138,8 @@ class Workers:
     def stop_all(self) -> None:
         for process in self.processes:
             self.stop(process)
+        for log in self.log_files:
+            log.close()
 
     def logs(self) -> str:
         return "\n".join(p.read_text() for p in sorted(self.spool.glob("*.log")))
