@@ -21,6 +21,9 @@ from processes.applications import APPLICANT, Application
 from .errors import Forbidden, Missing, Unprocessable
 from .models import Role, User
 
+# Ids are 32-bit in PostgreSQL; larger numbers cannot name a row.
+MAX_ID = 2**31 - 1
+
 
 def task_query(user: User, args: dict[str, Any]) -> Select:
     """Return the tasks ``user`` may see, filtered and sorted as ``args`` ask."""
@@ -99,7 +102,9 @@ def assignee(session: Session, name: str, task: Task) -> User:
 
 def application_for(session: Session, user: User, application_id: int) -> Application:
     """Return an application ``user`` may read; 404 otherwise, so none leak."""
-    application = session.get(Application, application_id)
+    application = None
+    if 0 < application_id <= MAX_ID:
+        application = session.get(Application, application_id)
     if application is None or not _may_read(session, user, application):
         raise Missing(f"application {application_id} does not exist")
 

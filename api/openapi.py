@@ -113,12 +113,18 @@ def _operation(op: Operation) -> dict[str, Any]:
 
 def _parameters(op: Operation) -> list[dict[str, Any]]:
     parameters: list[dict[str, Any]] = [
-        {"in": "path", "name": name, "required": True, "schema": {"type": kind}}
+        {"in": "path", "name": name, "required": True, "schema": _path_type(kind)}
         for name, kind in op.path_params.items()
     ]
     if op.query is not None:
         parameters.append({"in": "query", "schema": op.query})
     return parameters
+
+
+def _path_type(kind: str) -> dict[str, Any]:
+    if kind == "integer":
+        return {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+    return {"type": "string", "minLength": 1, "maxLength": 64}
 
 
 def _responses(op: Operation) -> dict[str, Any]:

@@ -232,7 +232,10 @@ class TrackSchema(Schema):
 
 
 class DeadlineQuery(Strict):
-    start = JakartaDateTime(required=True, validate=lambda moment: 2000 <= moment.year <= 2100)
+    # The holiday data covers these years; far dates would only overflow.
+    start = JakartaDateTime(
+        required=True, validate=lambda moment: 2000 <= moment.year <= 2100
+    )
     working_days = fields.Integer(
         required=True, validate=validate.Range(min=0, max=MAX_WORKING_DAYS)
     )

@@ -39,7 +39,7 @@ def track(tracking_number: str):
         "tracking_number": application.tracking_number,
         "status": application.status,
         "agency": holding_agency(db.session, application),
-        "expected_completion": deadline.astimezone(JAKARTA).date() if deadline else None,
+        "expected_completion": _local_day(deadline),
     })
 
 
@@ -58,3 +58,7 @@ def sla_summary():
     args = query_args(SummaryQuery())
     rows = summary(db.session, current_user(), args["group_by"])
     return SummarySchema().dump({"group_by": args["group_by"], "items": rows})
+
+
+def _local_day(moment):
+    return moment.astimezone(JAKARTA).date() if moment else None

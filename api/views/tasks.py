@@ -59,7 +59,8 @@ def assign(task_id: str):
     user = current_user()
     task = task_for(db.session, user, task_id)
     officer = assignee(db.session, body["user"], task)
-    return _render(instance_service(db.session).assign(task.id, officer.name, user.name))
+    service = instance_service(db.session)
+    return _render(service.assign(task.id, officer.name, user.name))
 
 
 def _render(task: Task):

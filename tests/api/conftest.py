@@ -41,7 +41,9 @@ def _app_for(url: str):
     })
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def app(request, tmp_path):
     url = f"sqlite:///{tmp_path / 'api.sqlite'}"
     if request.param == "postgresql":
