@@ -85,4 +85,4 @@ def start_ticking(dispatcher: RedisDispatcher) -> None:
 def _tick_id() -> str:
     # Each tick gets its own id: reusing the running job's id would let RQ's
     # clean-up of the finished tick expire the next one.
-    return f"terpadu.tick.{uuid.uuid4().hex[:12]}"
+    return f"terpadu-tick-{uuid.uuid4().hex[:12]}"
