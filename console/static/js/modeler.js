@@ -1,7 +1,7 @@
 import { call, el, report, requireToken, say, t } from "./api.js";
 
 // bpmn-modeler.production.min.js, served from /console/vendor/, defines BpmnJS.
-const modeler = new window.BpmnJS({ container: "#canvas", keyboard: { bindTo: document } });
+const modeler = new window.BpmnJS({ container: "#canvas" });
 const picker = document.getElementById("diagram-picker");
 const errors = document.getElementById("deploy-errors");
 const consolePath = document.body.dataset.console;
