@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,32 @@ def test_a_job_killed_mid_call_is_retried_and_completes_once(
     assert receive_callback(check.id, {"registry_answer": "again"}, "bank") == "already done"
     assert _completions(check.id) == 1
     assert len(open_tasks(instance.id)) == 1
+
+
+def test_a_whole_worker_killed_mid_call_is_replaced_and_the_task_completes_once(
+    app_factory, deployed, redis_url, workers, tmp_path, wait_for, open_tasks
+):
+    app_factory(redis_url)
+    deployed("nik_worker_killed", service_body("test.slow_first_time"), NODES)
+    instance, check = _start("nik_worker_killed", tmp_path)
+    first = workers.start(redis_url, "agency.DUKCAPIL")
+    dispatcher = RedisDispatcher.from_url(redis_url)
+    relay(db.session, dispatcher)
+
+    wait_for(lambda: _read(tmp_path / "running.pid"), timeout=20)
+    os.killpg(first.pid, signal.SIGKILL)  # the worker, its horse and its scheduler
+    first.wait(5)
+
+    # RQ would requeue the abandoned job only after its heartbeat lapses (a
+    # minute or more); the outbox resends the undelivered row at once.
+    workers.start(redis_url, "agency.DUKCAPIL")
+    assert relay(db.session, dispatcher, redeliver_after=timedelta(0)) == 1
+
+    wait_for(lambda: _completions(check.id), timeout=30)
+    (issue,) = wait_for(lambda: open_tasks(instance.id), timeout=10)
+    assert issue.element_id == "issue"
+    assert _completions(check.id) == 1
+    assert len((tmp_path / "calls").read_text().splitlines()) == 2
 
 
 def test_after_the_last_retry_the_instance_gets_an_incident(
