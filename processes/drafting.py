@@ -261,7 +261,7 @@ class ProcessDraft:
     # Checks
 
     def check(self) -> None:
-        """Raise DraftError unless the draft is connected and names only what it declares."""
+        """Raise DraftError unless the draft is connected and names what it declares."""
         for flow in self.flows:
             for end in (flow.source, flow.target):
                 if end not in self.nodes:
