@@ -326,13 +326,18 @@ class _Bundle:
         line = document.lines.get(element_id) if document and element_id else None
         return Problem(name, element_id, line, str(error).split("\n")[0])
 
-    def content_hash(self, dependencies: dict[str, int]) -> str:
+    def content_hash(self) -> str:
+        """Hash the files and what the processes they call were deployed as.
+
+        Called processes count by their own content hash, not their row id, so
+        the hash names the same behaviour in every database.
+        """
         digest = hashlib.sha256()
         for document in sorted(self.documents, key=lambda d: d.name):
             digest.update(document.name.encode() + b"\0")
             digest.update(etree.tostring(document.tree) + b"\0")
-        for called, version_id in sorted(dependencies.items()):
-            digest.update(f"{called}={version_id}\0".encode())
+        for called, version in sorted(self.external.items()):
+            digest.update(f"{called}={version.content_hash}\0".encode())
         return digest.hexdigest()
 
 
@@ -406,7 +411,7 @@ def deploy(
     """
     bundle = check_diagrams(session, files, agencies=agencies, roles=roles, limits=limits)
     dependencies = {called: version.id for called, version in bundle.external.items()}
-    content_hash = bundle.content_hash(dependencies)
+    content_hash = bundle.content_hash()
     versions = [
         _store_version(session, bundle, process_id, content_hash, dependencies, actor)
         for process_id in bundle.executable_ids()
@@ -499,25 +504,30 @@ def latest_version(session: Session, process_id: str) -> ProcessVersion | None:
 
 
 class SpecLibrary:
-    """Parsed specs by process version; versions are immutable, so never stale."""
+    """Parsed specs by process version; versions are immutable, so never stale.
+
+    The key holds the content hash as well as the row id: an id can come back
+    for other content (a rolled-back deploy on SQLite, an emptied table).
+    """
 
     def __init__(self, size: int = 512):
         self.size = size
-        self._cache: OrderedDict[int, tuple[Any, dict[str, Any]]] = OrderedDict()
+        self._cache: OrderedDict[tuple, tuple[Any, dict[str, Any]]] = OrderedDict()
         self._lock = Lock()
 
     def specs_for(
         self, session: Session, version: ProcessVersion
     ) -> tuple[Any, dict[str, Any]]:
+        key = (version.id, version.process_id, version.content_hash)
         with self._lock:
-            cached = self._cache.get(version.id)
+            cached = self._cache.get(key)
             if cached is not None:
-                self._cache.move_to_end(version.id)
+                self._cache.move_to_end(key)
                 return cached
 
         specs = self._parse(session, version)
         with self._lock:
-            self._cache[version.id] = specs
+            self._cache[key] = specs
             while len(self._cache) > self.size:
                 self._cache.popitem(last=False)
         return specs

@@ -19,7 +19,7 @@ from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -53,6 +53,9 @@ from .state import dump_workflow, load_workflow, new_workflow
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 50
+# What a call needs of the process version when its spec is cached.
+_VERSION_KEY = (ProcessVersion.process_id, ProcessVersion.version,
+                ProcessVersion.content_hash, ProcessVersion.file_name)
 
 
 @dataclass
@@ -183,11 +186,11 @@ class InstanceService:
         :class:`Conflict`. Commits.
         """
         def attempt() -> Instance:
-            task = self._open_task(task_id)
+            task, instance = self._open_task_and_instance(task_id)
             if task.state == TaskState.CLAIMED and task.claimed_by != actor:
                 raise Conflict(f"task {task_id} is claimed by {task.claimed_by}")
 
-            loaded = self._load(self.get(task.instance_id))
+            loaded = self._load(instance)
             spiff_task = loaded.workflow.get_task_from_id(UUID(task.id))
             before = _waiting_ids(loaded.workflow)
             _finish_spiff_task(spiff_task, data)
@@ -256,8 +259,14 @@ class InstanceService:
 
         return self._in_transaction(attempt)
 
-    def retry(self, instance_id: int, actor: str) -> Instance:
-        """Run the failed step of an instance in error again."""
+    def retry(
+        self, instance_id: int, actor: str, data: dict[str, Any] | None = None
+    ) -> Instance:
+        """Run the failed step of an instance in error again.
+
+        ``data`` is merged into the failed task first, for when the cause was
+        missing or wrong data: the step sees the fix when it runs again.
+        """
         def attempt() -> Instance:
             instance = self.get(instance_id)
             if instance.status != InstanceStatus.ERROR:
@@ -265,10 +274,12 @@ class InstanceService:
 
             loaded = self._load(instance)
             for failed in loaded.workflow.get_tasks(state=SpiffState.ERROR):
+                failed.data.update(data or {})
                 failed._set_state(SpiffState.READY)
             instance.status = InstanceStatus.RUNNING.value
             instance.error_message = instance.error_element_id = instance.error_line = None
-            audit.record_for_instance(self.session, instance, actor, "instance_retried")
+            audit.record_for_instance(self.session, instance, actor, "instance_retried",
+                                      {"data_keys": sorted(data or {})})
             change = InstanceChange(instance, actor)
             self._advance(loaded, change, before=_waiting_ids(loaded.workflow))
             return instance
@@ -352,6 +363,26 @@ class InstanceService:
         if not task.is_open:
             raise Conflict(f"task {task_id} is already {task.state}")
         return task
+
+    def _open_task_and_instance(self, task_id: str) -> tuple[Task, Instance]:
+        """Load an open task and its instance in one round trip.
+
+        The instance's process version comes without its diagram text: the
+        parsed spec is cached, and the text is loaded only if it is not.
+        """
+        row = self.session.execute(
+            select(Task, Instance)
+            .join(Instance, Instance.id == Task.instance_id)
+            .where(Task.id == str(task_id))
+            .options(joinedload(Instance.process_version).load_only(*_VERSION_KEY))
+        ).first()
+        if row is None:
+            raise NotFound(f"task {task_id} does not exist")
+
+        task, instance = row
+        if not task.is_open:
+            raise Conflict(f"task {task_id} is already {task.state}")
+        return task, instance
 
     def _touch(self, task: Task, actor: str, action: str, detail: dict | None = None):
         """Record a change to a task that leaves the workflow itself alone."""
