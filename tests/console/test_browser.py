@@ -140,6 +140,18 @@ def test_counter_starts_an_application_and_prints_the_receipt(tab, site, journey
     tab.shoot("receipt-print")
 
 
+def test_supervisor_sees_the_summary(tab, site):
+    _, tokens = site
+    tab.sign_in(tokens["regent"])
+    page = tab.page
+    page.goto(f"{tab.base}/console/dashboard")
+
+    page.wait_for_selector("#summary th:has-text('DPMPTSP')")
+    assert page.locator("#chart rect.sla-on_track").count() == 1
+    page.wait_for_selector("#attention li")
+    tab.shoot("dashboard")
+
+
 def test_officer_claims_and_completes_the_task(tab, site, journey):
     _, tokens = site
     tab.sign_in(tokens["licensing_officer"])
@@ -172,17 +184,6 @@ def test_resident_tracks_the_application(tab, journey):
     tab.shoot("track")
 
 
-def test_supervisor_sees_the_summary(tab, site):
-    _, tokens = site
-    tab.sign_in(tokens["regent"])
-    page = tab.page
-    page.goto(f"{tab.base}/console/dashboard")
-
-    page.wait_for_selector("#summary tr")
-    page.wait_for_selector("#attention li")
-    tab.shoot("dashboard")
-
-
 def test_analyst_opens_a_deployed_diagram(tab, site):
     _, tokens = site
     tab.sign_in(tokens["analyst"])
@@ -191,10 +192,15 @@ def test_analyst_opens_a_deployed_diagram(tab, site):
     if page.locator("#modeler-missing").count():
         pytest.skip("bpmn-js is not installed (npm ci --prefix console)")
 
-    page.wait_for_selector("#diagram-picker option[value=counter_permit]", state="attached")
+    page.wait_for_selector(
+        "#diagram-picker option[value=counter_permit]", state="attached"
+    )
     page.select_option("#diagram-picker", "counter_permit")
     page.wait_for_selector("#canvas [data-element-id=verify_documents]")
     tab.shoot("modeler")
+
+    page.click("#deploy")
+    page.wait_for_selector("#message:has-text('Diagram terpasang: counter_permit')")
 
 
 def test_english_toggle(tab):

@@ -79,7 +79,7 @@ def test_modeler_loads_bpmn_js_from_the_console_when_installed(client):
 
 
 def test_vendor_paths_stay_inside_bpmn_js(client):
-    response = client.get("/console/vendor/../../package.json")
+    response = client.get("/console/vendor/..%2F..%2Fpackage.json")
 
     assert response.status_code == 404
 

@@ -72,7 +72,7 @@ async function showTimeline(applicationId) {
       `${application.tracking_number} · ${t(`status_${application.status}`)}`;
     timeline.replaceChildren(...(application.timeline || []).map((step) => el("li",
       { className: step.deadline_met === false ? "late" : "" },
-      el("strong", {}, step.task), ` — ${step.agency || ""} · ${step.state}`,
+      el("strong", {}, step.task), ` — ${step.agency || ""} · ${t(`task_${step.state}`)}`,
       el("br"), el("small", {}, `${formatTime(step.started)} → ${formatTime(step.finished)}` +
         (step.by ? ` · ${step.by}` : "")))));
   } catch (problem) {
