@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from engine.db import utcnow
 from engine.diagrams import DiagramFile, deploy
-from engine.errors import DiagramInvalid
+from engine.errors import DiagramInvalid, Problem
 from engine.models import ProcessVersion
 from processes.catalogue_data import (
     BPMN_DIR,
@@ -149,7 +149,7 @@ def _deploy(
     return [f"{v.process_id} v{v.version}" for v in deployed if v.id not in known]
 
 
-def _located(problem: Any) -> CatalogueProblem:
+def _located(problem: Problem) -> CatalogueProblem:
     return CatalogueProblem(
         problem.file, problem.line, problem.element_id or "diagram", problem.message
     )

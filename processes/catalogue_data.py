@@ -152,9 +152,12 @@ def _rows(
         return
 
     with path.open(encoding="utf-8", newline="") as file:
-        lines = [(number, text) for number, text in enumerate(file, 1)]
+        content = [
+            (number, text)
+            for number, text in enumerate(file, 1)
+            if not text.startswith("#")
+        ]
 
-    content = [(number, text) for number, text in lines if not text.startswith("#")]
     reader = csv.DictReader(text for _number, text in content)
     missing = [name for name in columns if name not in (reader.fieldnames or ())]
     if missing:
@@ -196,15 +199,15 @@ def _agencies(checker: _Checker, data_dir: Path) -> list[dict[str, Any]]:
 def _regions(checker: _Checker, data_dir: Path) -> list[dict[str, Any]]:
     """Return the regency, then its kecamatan, then villages: parents first."""
     regions: dict[str, dict[str, Any]] = {}
-    for row, values in _rows(
-        checker, data_dir / "regency.csv", ("code", "name", "head_title")
-    ):
-        regions[values["code"]] = {
-            "code": checker.text("regency.csv", row, values, "code"),
-            "name": checker.text("regency.csv", row, values, "name"),
+    file = "regency.csv"
+    for row, values in _rows(checker, data_dir / file, ("code", "name", "head_title")):
+        code = checker.text(file, row, values, "code")
+        regions[code] = {
+            "code": code,
+            "name": checker.text(file, row, values, "name"),
             "level": RegionLevel.REGENCY,
             "parent_code": None,
-            "head_title": checker.text("regency.csv", row, values, "head_title"),
+            "head_title": checker.text(file, row, values, "head_title"),
         }
 
     file = "regions.csv"
