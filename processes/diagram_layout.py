@@ -29,6 +29,7 @@ COLUMN = 150
 ROW = 120
 FIRST_CENTRE = POOL_X + POOL_BAND + 90
 LOOP_DROP = 22
+GATEWAY_TURN = 20
 
 
 @dataclass(frozen=True)
@@ -211,10 +212,16 @@ def _route(
     if sy == ty:
         return [(source.x + source.width, sy), (left, ty)]
 
-    if from_gateway:
+    if from_gateway and left - (source.x + source.width) < COLUMN:
         # Gateways branch from their top or bottom corner, as modelers draw.
         edge_y = source.y if ty < sy else source.y + source.height
         return [(sx, edge_y), (sx, ty), (left, ty)]
+
+    if from_gateway:
+        # A branch skipping columns turns just past the gateway, clear of
+        # whatever stands in the gateway's own column in another lane.
+        turn = source.x + source.width + GATEWAY_TURN
+        return [(source.x + source.width, sy), (turn, sy), (turn, ty), (left, ty)]
 
     middle = (source.x + source.width + left) / 2
     return [(source.x + source.width, sy), (middle, sy), (middle, ty), (left, ty)]
