@@ -64,6 +64,10 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.blueprint, url_prefix=API_PREFIX)
     register_error_handler(app)
 
+    from console import blueprint as console
+
+    app.register_blueprint(console)
+
 
 def _register_cli(app: Flask) -> None:
     from processes.cli import catalogue_cli
