@@ -193,7 +193,11 @@ class InstanceService:
             loaded = self._load(instance)
             spiff_task = loaded.workflow.get_task_from_id(UUID(task.id))
             before = _waiting_ids(loaded.workflow)
-            _finish_spiff_task(spiff_task, data)
+            try:
+                _finish_spiff_task(spiff_task, data)
+            except WorkflowException as failure:
+                # A post-script failed: the task stays open until a retry.
+                return self._fail_in_task(loaded, failure, actor)
 
             task.state, task.completed_at, task.completed_by = (
                 TaskState.COMPLETED.value, self.clock(), actor)
@@ -412,6 +416,14 @@ class InstanceService:
         instance.state = dump_workflow(workflow)
         self.session.flush()
         self._notify(change)
+
+    def _fail_in_task(self, loaded: _Loaded, failure: WorkflowException, actor: str):
+        instance = loaded.instance
+        self._record_incident(instance, failure)
+        self._settle(instance, loaded.workflow, InstanceChange(instance, actor))
+        instance.state = dump_workflow(loaded.workflow)
+        self.session.flush()
+        return instance
 
     def _record_incident(self, instance: Instance, failure: WorkflowException) -> None:
         element_id = getattr(getattr(failure, "task_spec", None), "bpmn_id", None)

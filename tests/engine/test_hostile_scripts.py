@@ -169,8 +169,8 @@ def test_runtime_failures_become_incidents_and_nothing_runs(
     assert not marker.exists()
     instance = service.get(instance.id)
     assert instance.status == InstanceStatus.ERROR
-    # A failing condition is blamed on its flow, "hostile" in every site.
-    assert instance.error_element_id == "hostile"
+    # A failing condition is blamed on the gateway that evaluates it.
+    assert instance.error_element_id == ("gate" if site == "condition" else "hostile")
     assert instance.error_line is not None
     assert instance.error_message
     incidents = db_session.scalars(select(AuditEvent).where(
