@@ -155,13 +155,7 @@ def _operator(element: etree._Element, node: Node) -> None:
     if extensions is None:
         extensions = _sub(element, BPMN, "extensionElements")
 
-    operator = _sub(
-        extensions,
-        SPIFF,
-        "serviceTaskOperator",
-        id=connector.name,
-        resultVariable=connector.result,
-    )
+    operator = _sub(extensions, SPIFF, "serviceTaskOperator", id=connector.name)
     parameters = _sub(operator, SPIFF, "parameters")
     for name, (kind, expression) in connector.parameters.items():
         _sub(parameters, SPIFF, "parameter", id=name, type=kind, value=expression)

@@ -31,10 +31,13 @@ ISSUE_DOCUMENT = "shared_issue_document"
 
 @dataclass(frozen=True)
 class Connector:
-    """A service task's operator: what a worker is asked to do, with what."""
+    """A service task's operator: what a worker is asked to do, with what.
+
+    The worker completes the task with the connector's result, whose keys
+    land in the task data as they are; no result variable wraps them.
+    """
 
     name: str
-    result: str
     # parameter id -> (type name, expression over the task data)
     parameters: dict[str, tuple[str, str]]
 

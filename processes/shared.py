@@ -18,14 +18,13 @@ from processes.drafting import (
 # How long an applicant has to bring what was missing before the file lapses.
 APPLICANT_WORKING_DAYS = 14
 
+# bank.confirm_payment answers with payment_confirmed and bank_receipt.
 RECORD_PAYMENT = """\
-payment_settled = bool(payment_confirmation["paid"]) and (
-    payment_confirmation["amount_idr"] == amount_due_idr
-)
+payment_settled = bool(payment_confirmed)
 payments = payments + [dict(
     amount_idr=amount_due_idr,
     billing_reference=payment_reference,
-    bank_reference=payment_confirmation["reference"],
+    bank_receipt=bank_receipt,
     settled=payment_settled,
 )]"""
 
@@ -76,10 +75,9 @@ def payment() -> ProcessDraft:
         None,
         Connector(
             "bank.confirm_payment",
-            "payment_confirmation",
             {
                 "reference": ("str", "payment_reference"),
-                "amount_idr": ("int", "amount_due_idr"),
+                "amount": ("int", "amount_due_idr"),
             },
         ),
     )

@@ -164,9 +164,7 @@ class Driver:
         checks = document_checks(process_id)
         tasks = self.instances.open_tasks(instance.id)
         while tasks and tasks[0].element_id not in checks:
-            self.instances.complete(
-                tasks[0].id, self._answer(tasks[0], {}, False), "o:7"
-            )
+            self.instances.complete(tasks[0].id, self.answer(tasks[0]), "officer:7")
             tasks = self.instances.open_tasks(instance.id)
 
         assert tasks, f"no document check reached among {sorted(checks)}"
@@ -195,7 +193,7 @@ class Driver:
                 break
 
             task = _next_task(tasks, run, prefer or [])
-            data = self._answer(task, pending, unpaid)
+            data = self.answer(task, pending, unpaid)
             instance = self.instances.complete(task.id, data, actor="officer:7")
             run.completed.append(task)
         else:
@@ -204,21 +202,25 @@ class Driver:
         run.instance = instance
         return run
 
-    def _answer(
-        self, task: Task, pending: dict[str, list[dict[str, Any]]], unpaid: bool
+    def answer(
+        self,
+        task: Task,
+        pending: dict[str, list[dict[str, Any]]] | None = None,
+        unpaid: bool = False,
     ) -> dict[str, Any]:
+        """Return an approving officer's (or a paying bank's) data for ``task``."""
         if task.connector == "bank.confirm_payment":
-            return {"payment_confirmation": _bank_result(task, unpaid)}
+            return _bank_result(task, unpaid)
 
-        given = pending.get(task.element_id)
+        given = (pending or {}).get(task.element_id)
         return given.pop(0) if given else SUCCESS
 
 
 def _bank_result(task: Task, unpaid: bool) -> dict[str, Any]:
+    """Answer as the bank connector does (workers/connectors.py)."""
     return {
-        "paid": not unpaid,
-        "amount_idr": task.connector_params["amount_idr"],
-        "reference": f"BANK/{task.connector_params['reference']}",
+        "payment_confirmed": not unpaid,
+        "bank_receipt": f"BANK/{task.connector_params['reference']}",
     }
 
 

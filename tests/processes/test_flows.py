@@ -85,7 +85,7 @@ def test_an_unpaid_fee_rejects_and_is_recorded(driver):
         {
             "amount_idr": 350_000,
             "billing_reference": "BILL-0001",
-            "bank_reference": "BANK/BILL-0001",
+            "bank_receipt": "BANK/BILL-0001",
             "settled": False,
         }
     ]
@@ -96,7 +96,7 @@ def test_a_fixed_fee_is_charged_as_listed_at_the_levy_agency(driver):
 
     payment = [t for t in run.completed if t.connector == "bank.confirm_payment"]
     assert [(t.agency, t.kind, t.connector_params) for t in payment] == [
-        ("BANKJATIM", "service", {"reference": "BILL-0001", "amount_idr": 75_000})
+        ("BANKJATIM", "service", {"reference": "BILL-0001", "amount": 75_000})
     ]
     assert run.agencies == ["BAPENDA", "BANKJATIM", "BAPENDA"]
 
@@ -128,7 +128,7 @@ def test_the_hajj_deposit_is_charged_at_the_bank(driver):
 
     payment = next(t for t in run.completed if t.connector == "bank.confirm_payment")
     assert payment.agency == "BANKJATIM"
-    assert payment.connector_params["amount_idr"] == 25_000_000
+    assert payment.connector_params["amount"] == 25_000_000
 
 
 def test_land_sale_records_the_tax_and_the_fee_as_two_payments(driver):
@@ -146,7 +146,7 @@ def test_vehicle_transfer_charges_the_sum_of_the_parallel_assessments(driver):
     run = driver.run(driver.start("SAMSAT-003"))
 
     payment = next(t for t in run.completed if t.connector == "bank.confirm_payment")
-    assert payment.connector_params["amount_idr"] == 1_250_000 + 143_000
+    assert payment.connector_params["amount"] == 1_250_000 + 143_000
     assessments = {"register_bpkb", "assess_regional_tax", "assess_road_fund"}
     assert assessments <= set(run.elements)
 
@@ -265,3 +265,22 @@ def test_hajj_departure_is_postponed_for_an_unfit_pilgrim(catalogue, driver):
     assert run.instance.end_event_id == "rejected_not_fit"
     assert {"issue_passport", "check_istithaah"} <= set(run.elements)
     assert "balance_payment" not in run.elements
+
+
+def test_the_payment_fits_the_bank_connector_the_workers_run(driver):
+    from workers.connectors import lookup
+
+    instance = driver.start("IMIGRASI-001")
+    tasks = driver.instances.open_tasks(instance.id)
+    while tasks[0].connector != "bank.confirm_payment":
+        driver.instances.complete(tasks[0].id, driver.answer(tasks[0]), "officer:7")
+        tasks = driver.instances.open_tasks(instance.id)
+
+    result = lookup("bank.confirm_payment")(**tasks[0].connector_params)
+    driver.instances.complete(tasks[0].id, result, "connector:bank")
+    run = driver.run(instance)
+
+    assert run.instance.end_event_id == "issued"
+    [payment] = driver.instances.data(instance.id)["payments"]
+    assert (payment["amount_idr"], payment["settled"]) == (350_000, True)
+    assert payment["bank_receipt"] == result["bank_receipt"]
