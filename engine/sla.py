@@ -31,7 +31,6 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     exists,
-    func,
     insert,
     literal,
     or_,
@@ -71,7 +70,9 @@ class SlaClock(Base):
     __tablename__ = "sla_clocks"
     __table_args__ = (Index("ix_sla_clocks_running", "closed_at", "paused_at"),)
 
-    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(
+        ForeignKey("instances.id"), primary_key=True
+    )
     # The agency answerable for the application as a whole (the service owner).
     agency: Mapped[str | None] = mapped_column(String(32))
     # Set when the application was started at a village office.
@@ -141,7 +142,9 @@ StepDefault = Callable[[Instance, Task], int | None]
 class SlaDeadlines:
     """The engine's deadline policy: working days from the task, else the step's."""
 
-    def __init__(self, calendar: WorkingCalendar, step_default: StepDefault | None = None):
+    def __init__(
+        self, calendar: WorkingCalendar, step_default: StepDefault | None = None
+    ):
         self.calendar = calendar
         self.step_default = step_default or (lambda instance, task: None)
 
@@ -173,7 +176,8 @@ class SlaListener:
     def __call__(self, session: Session, change: InstanceChange) -> None:
         now = self.clock()
         sla_clock = session.get(SlaClock, change.instance.id) or self._start(
-            session, change.instance)
+            session, change.instance
+        )
 
         for task in change.created:
             self._open_task(session, task)
@@ -194,18 +198,32 @@ class SlaListener:
         if days is None:
             return None
 
-        return start_clock(session, self.calendar, instance, days,
-                           kecamatan_code=self.kecamatan_of(instance))
+        return start_clock(
+            session,
+            self.calendar,
+            instance,
+            days,
+            kecamatan_code=self.kecamatan_of(instance),
+        )
 
     def _open_task(self, session: Session, task: Task) -> None:
         if task.deadline is None:
             return
 
-        allowed = self.calendar.working_seconds(task.created_at, task.deadline, task.agency)
+        allowed = self.calendar.working_seconds(
+            task.created_at, task.deadline, task.agency
+        )
         at_risk_at = self.calendar.add_working_seconds(
-            task.created_at, allowed * AT_RISK_SHARE, task.agency)
-        session.add(TaskSla(task_id=task.id, instance_id=task.instance_id,
-                            allowed_seconds=int(allowed), at_risk_at=at_risk_at))
+            task.created_at, allowed * AT_RISK_SHARE, task.agency
+        )
+        session.add(
+            TaskSla(
+                task_id=task.id,
+                instance_id=task.instance_id,
+                allowed_seconds=int(allowed),
+                at_risk_at=at_risk_at,
+            )
+        )
 
 
 def start_clock(
@@ -222,31 +240,51 @@ def start_clock(
     deadline = calendar.deadline(start, working_days, agency)
     allowed = calendar.working_seconds(start, deadline, agency)
     sla_clock = SlaClock(
-        instance_id=instance.id, agency=agency, kecamatan_code=kecamatan_code,
-        started_at=start, allowed_seconds=int(allowed), deadline=deadline,
+        instance_id=instance.id,
+        agency=agency,
+        kecamatan_code=kecamatan_code,
+        started_at=start,
+        allowed_seconds=int(allowed),
+        deadline=deadline,
         at_risk_at=calendar.add_working_seconds(start, allowed * AT_RISK_SHARE, agency),
-        paused_seconds=0, status=SlaStatus.ON_TRACK.value,
+        paused_seconds=0,
+        status=SlaStatus.ON_TRACK.value,
     )
     session.add(sla_clock)
-    logger.info("sla clock started", extra={"instance_id": instance.id,
-                                            "deadline": deadline.isoformat()})
+    logger.info(
+        "sla clock started",
+        extra={"instance_id": instance.id, "deadline": deadline.isoformat()},
+    )
     return sla_clock
 
 
-def pause_clock(session: Session, sla_clock: SlaClock, task: Task, now: datetime) -> None:
-    """Stop the clock while ``task`` waits on the applicant; a second stop is a no-op."""
+def pause_clock(
+    session: Session, sla_clock: SlaClock, task: Task, now: datetime
+) -> None:
+    """Stop the clock while ``task`` waits on the applicant; once only."""
     if sla_clock.paused_at is not None or sla_clock.closed_at is not None:
         return
 
     sla_clock.paused_at = now
-    session.add(SlaPause(instance_id=sla_clock.instance_id, task_id=task.id,
-                         reason=f"waiting on applicant: {task.name}", started_at=now))
-    logger.info("sla clock paused", extra={"instance_id": sla_clock.instance_id,
-                                           "task_id": task.id})
+    session.add(
+        SlaPause(
+            instance_id=sla_clock.instance_id,
+            task_id=task.id,
+            reason=f"waiting on applicant: {task.name}",
+            started_at=now,
+        )
+    )
+    logger.info(
+        "sla clock paused",
+        extra={"instance_id": sla_clock.instance_id, "task_id": task.id},
+    )
 
 
 def resume_clock(
-    session: Session, calendar: WorkingCalendar, sla_clock: SlaClock, task_id: str,
+    session: Session,
+    calendar: WorkingCalendar,
+    sla_clock: SlaClock,
+    task_id: str,
     now: datetime,
 ) -> None:
     """Restart the clock, moving its deadline by the working time it stood still."""
@@ -254,19 +292,30 @@ def resume_clock(
         return
 
     stopped = int(calendar.working_seconds(sla_clock.paused_at, now, sla_clock.agency))
-    sla_clock.deadline = calendar.add_working_seconds(sla_clock.deadline, stopped,
-                                                      sla_clock.agency)
-    sla_clock.at_risk_at = calendar.add_working_seconds(sla_clock.at_risk_at, stopped,
-                                                        sla_clock.agency)
+    sla_clock.deadline = calendar.add_working_seconds(
+        sla_clock.deadline, stopped, sla_clock.agency
+    )
+    sla_clock.at_risk_at = calendar.add_working_seconds(
+        sla_clock.at_risk_at, stopped, sla_clock.agency
+    )
     sla_clock.paused_seconds += stopped
     sla_clock.paused_at = None
 
-    pause = session.scalar(select(SlaPause).where(
-        SlaPause.instance_id == sla_clock.instance_id, SlaPause.ended_at.is_(None)))
+    pause = session.scalar(
+        select(SlaPause).where(
+            SlaPause.instance_id == sla_clock.instance_id, SlaPause.ended_at.is_(None)
+        )
+    )
     if pause is not None:
         pause.ended_at, pause.working_seconds = now, stopped
-    logger.info("sla clock resumed", extra={"instance_id": sla_clock.instance_id,
-                                            "task_id": task_id, "paused_seconds": stopped})
+    logger.info(
+        "sla clock resumed",
+        extra={
+            "instance_id": sla_clock.instance_id,
+            "task_id": task_id,
+            "paused_seconds": stopped,
+        },
+    )
 
 
 # -- the sweep ---------------------------------------------------------------
@@ -291,14 +340,19 @@ def sweep(session: Session, now: datetime) -> SweepReport:
     open_task = Task.state.in_(OPEN_TASK_STATES)
     breached = session.execute(
         update(Task)
-        .where(open_task, Task.deadline <= now, Task.sla_status != SlaStatus.BREACHED.value)
+        .where(
+            open_task, Task.deadline <= now, Task.sla_status != SlaStatus.BREACHED.value
+        )
         .values(sla_status=SlaStatus.BREACHED.value)
         .execution_options(synchronize_session=False)
     ).rowcount
     at_risk = session.execute(
         update(Task)
-        .where(open_task, Task.sla_status == SlaStatus.ON_TRACK.value,
-               Task.id.in_(select(TaskSla.task_id).where(TaskSla.at_risk_at <= now)))
+        .where(
+            open_task,
+            Task.sla_status == SlaStatus.ON_TRACK.value,
+            Task.id.in_(select(TaskSla.task_id).where(TaskSla.at_risk_at <= now)),
+        )
         .values(sla_status=SlaStatus.AT_RISK.value)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -306,14 +360,20 @@ def sweep(session: Session, now: datetime) -> SweepReport:
     running = and_(SlaClock.closed_at.is_(None), SlaClock.paused_at.is_(None))
     apps_breached = session.execute(
         update(SlaClock)
-        .where(running, SlaClock.deadline <= now,
-               SlaClock.status != SlaStatus.BREACHED.value)
+        .where(
+            running,
+            SlaClock.deadline <= now,
+            SlaClock.status != SlaStatus.BREACHED.value,
+        )
         .values(status=SlaStatus.BREACHED.value)
     ).rowcount
     apps_at_risk = session.execute(
         update(SlaClock)
-        .where(running, SlaClock.at_risk_at <= now,
-               SlaClock.status == SlaStatus.ON_TRACK.value)
+        .where(
+            running,
+            SlaClock.at_risk_at <= now,
+            SlaClock.status == SlaStatus.ON_TRACK.value,
+        )
         .values(status=SlaStatus.AT_RISK.value)
     ).rowcount
 
@@ -336,16 +396,29 @@ def _escalate_tasks(session: Session, now: datetime) -> int:
     for level, roles in _ROLES_BY_LEVEL.items():
         # A breached task skipped "at risk" if the sweep missed that window;
         # it is still escalated at both levels, so each head hears in order.
-        reached = ([SlaStatus.AT_RISK.value, SlaStatus.BREACHED.value]
-                   if level is SlaStatus.AT_RISK else [SlaStatus.BREACHED.value])
+        reached = (
+            [SlaStatus.AT_RISK.value, SlaStatus.BREACHED.value]
+            if level is SlaStatus.AT_RISK
+            else [SlaStatus.BREACHED.value]
+        )
         for role in (*roles, EscalationRole.CAMAT):
             source = (
-                select(Task.instance_id, Task.id, literal(level.value), literal(role.value),
-                       Task.agency, _region_for(role), literal(now, UTCDateTime))
+                select(
+                    Task.instance_id,
+                    Task.id,
+                    literal(level.value),
+                    literal(role.value),
+                    Task.agency,
+                    _region_for(role),
+                    literal(now, UTCDateTime),
+                )
                 .outerjoin(SlaClock, SlaClock.instance_id == Task.instance_id)
-                .where(Task.state.in_(OPEN_TASK_STATES), Task.sla_status.in_(reached),
-                       _role_applies(role), ~_already(Task.instance_id, Task.id,
-                                                      level, role))
+                .where(
+                    Task.state.in_(OPEN_TASK_STATES),
+                    Task.sla_status.in_(reached),
+                    _role_applies(role),
+                    ~_already(Task.instance_id, Task.id, level, role),
+                )
             )
             count += _insert(session, source)
     return count
@@ -354,16 +427,25 @@ def _escalate_tasks(session: Session, now: datetime) -> int:
 def _escalate_applications(session: Session, now: datetime) -> int:
     count = 0
     for level, roles in _ROLES_BY_LEVEL.items():
-        reached = ([SlaStatus.AT_RISK.value, SlaStatus.BREACHED.value]
-                   if level is SlaStatus.AT_RISK else [SlaStatus.BREACHED.value])
+        reached = (
+            [SlaStatus.AT_RISK.value, SlaStatus.BREACHED.value]
+            if level is SlaStatus.AT_RISK
+            else [SlaStatus.BREACHED.value]
+        )
         for role in (*roles, EscalationRole.CAMAT):
-            source = (
-                select(SlaClock.instance_id, literal(""), literal(level.value),
-                       literal(role.value), SlaClock.agency, _region_for(role),
-                       literal(now, UTCDateTime))
-                .where(SlaClock.closed_at.is_(None), SlaClock.status.in_(reached),
-                       _role_applies(role),
-                       ~_already(SlaClock.instance_id, literal(""), level, role))
+            source = select(
+                SlaClock.instance_id,
+                literal(""),
+                literal(level.value),
+                literal(role.value),
+                SlaClock.agency,
+                _region_for(role),
+                literal(now, UTCDateTime),
+            ).where(
+                SlaClock.closed_at.is_(None),
+                SlaClock.status.in_(reached),
+                _role_applies(role),
+                ~_already(SlaClock.instance_id, literal(""), level, role),
             )
             count += _insert(session, source)
     return count
@@ -383,26 +465,39 @@ def _role_applies(role: EscalationRole):
 
 def _already(instance_id, task_key, level: SlaStatus, role: EscalationRole):
     return exists().where(
-        Escalation.instance_id == instance_id, Escalation.task_key == task_key,
-        Escalation.level == level.value, Escalation.role == role.value)
+        Escalation.instance_id == instance_id,
+        Escalation.task_key == task_key,
+        Escalation.level == level.value,
+        Escalation.role == role.value,
+    )
 
 
 def _insert(session: Session, source) -> int:
-    columns = ["instance_id", "task_key", "level", "role", "agency", "region_code",
-               "created_at"]
+    columns = [
+        "instance_id",
+        "task_key",
+        "level",
+        "role",
+        "agency",
+        "region_code",
+        "created_at",
+    ]
     result = session.execute(insert(Escalation).from_select(columns, source))
     return max(result.rowcount or 0, 0)
 
 
-def acknowledge(session: Session, escalation_id: int, user: str,
-                now: datetime | None = None) -> Escalation:
+def acknowledge(
+    session: Session, escalation_id: int, user: str, now: datetime | None = None
+) -> Escalation:
     """Mark an escalation as seen by ``user``; a second acknowledgement is refused."""
     escalation = session.get(Escalation, escalation_id)
     if escalation is None:
         raise NotFound(f"escalation {escalation_id} does not exist")
     if escalation.acknowledged_at is not None:
-        raise Conflict(f"escalation {escalation_id} was acknowledged by "
-                       f"{escalation.acknowledged_by}")
+        raise Conflict(
+            f"escalation {escalation_id} was acknowledged by "
+            f"{escalation.acknowledged_by}"
+        )
 
     escalation.acknowledged_by = user
     escalation.acknowledged_at = now or utcnow()
@@ -420,10 +515,12 @@ class AgencyHolding:
 
 
 def agency_holdings(
-    session: Session, calendar: WorkingCalendar, instance_id: int,
+    session: Session,
+    calendar: WorkingCalendar,
+    instance_id: int,
     now: datetime | None = None,
 ) -> list[AgencyHolding]:
-    """Return how long each agency held an application, in working time, and its allowance.
+    """Return each agency's working time holding an application, and its allowance.
 
     Tasks that wait on the applicant are left out: that time is the
     applicant's. Open tasks count up to ``now``.
@@ -432,8 +529,10 @@ def agency_holdings(
     rows = session.execute(
         select(Task.agency, Task.created_at, Task.completed_at, TaskSla.allowed_seconds)
         .outerjoin(TaskSla, TaskSla.task_id == Task.id)
-        .where(Task.instance_id == instance_id,
-               or_(Task.waits_on.is_(None), Task.waits_on != APPLICANT))
+        .where(
+            Task.instance_id == instance_id,
+            or_(Task.waits_on.is_(None), Task.waits_on != APPLICANT),
+        )
         .order_by(Task.created_at)
     ).all()
 
@@ -445,9 +544,3 @@ def agency_holdings(
         totals[1] += allowed or 0
 
     return [AgencyHolding(agency, h, a) for agency, (h, a) in held.items()]
-
-
-def count_open_escalations(session: Session) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Escalation)
-        .where(Escalation.acknowledged_at.is_(None))) or 0

@@ -29,7 +29,7 @@ def tick_command() -> None:
 @workers_cli.command("start")
 @with_appcontext
 def start_command() -> None:
-    """Start the self-scheduling tick on Redis (needs ``rq worker --with-scheduler``)."""
+    """Start the self-scheduling tick (needs ``rq worker --with-scheduler``)."""
     from .periodic import start_ticking
     from .queues import RedisDispatcher
     from .wiring import dispatcher

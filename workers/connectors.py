@@ -41,12 +41,14 @@ class ConnectorError(Exception):
 
 class UnknownConnector(ConnectorError):
     def __init__(self, connector: str):
-        super().__init__(connector, "no connector of this name is registered",
-                         retryable=False)
+        super().__init__(
+            connector, "no connector of this name is registered", retryable=False
+        )
 
 
 def connector(name: str) -> Callable[[Connector], Connector]:
     """Register the decorated function as the connector ``name``."""
+
     def register(function: Connector) -> Connector:
         if _CONNECTORS.get(name, function) is not function:
             raise ValueError(f"connector {name!r} is already registered")
@@ -70,7 +72,9 @@ def _load_plugins() -> None:
         return
 
     _plugins_loaded = True
-    for module in filter(None, os.environ.get("TERPADU_CONNECTOR_MODULES", "").split(",")):
+    for module in filter(
+        None, os.environ.get("TERPADU_CONNECTOR_MODULES", "").split(",")
+    ):
         importlib.import_module(module.strip())
         logger.info("connector module loaded", extra={"module": module})
 
@@ -88,13 +92,18 @@ def check_nik(nik: str, **_: Any) -> dict[str, Any]:
 
 
 @connector("bank.confirm_payment")
-def confirm_payment(reference: str, amount: int | float = 0, **_: Any) -> dict[str, Any]:
+def confirm_payment(
+    reference: str, amount: int | float = 0, **_: Any
+) -> dict[str, Any]:
     """Fake bank confirmation: every positive payment is confirmed."""
     if not reference:
-        raise ConnectorError("bank.confirm_payment", "no payment reference",
-                             retryable=False)
-    return {"payment_confirmed": float(amount) > 0,
-            "bank_receipt": "BRK-" + _digest(reference, amount)[:10].upper()}
+        raise ConnectorError(
+            "bank.confirm_payment", "no payment reference", retryable=False
+        )
+    return {
+        "payment_confirmed": float(amount) > 0,
+        "bank_receipt": "BRK-" + _digest(reference, amount)[:10].upper(),
+    }
 
 
 @connector("agency.request_certificate")

@@ -72,9 +72,15 @@ def dispatch_task(task_id: str) -> str:
             # The back-office inbox reads the tasks table; connected agency
             # systems get no push yet, so the dispatch is the log line.
             outcome = "dispatched"
-            logger.info("task dispatched to agency", extra={
-                "task_id": task_id, "instance_id": task.instance_id,
-                "agency": task.agency, "job_id": _job_id()})
+            logger.info(
+                "task dispatched to agency",
+                extra={
+                    "task_id": task_id,
+                    "instance_id": task.instance_id,
+                    "agency": task.agency,
+                    "job_id": _job_id(),
+                },
+            )
         mark_delivered(session, task_id, "dispatch_task")
         session.commit()
         return outcome
@@ -96,8 +102,10 @@ def run_service_task(task_id: str) -> str:
         except Exception:
             if attempt == SERVICE_RETRY.max:
                 raise
-            logger.warning("service task failed in process; trying again",
-                           extra={"task_id": task_id, "attempt": attempt + 1})
+            logger.warning(
+                "service task failed in process; trying again",
+                extra={"task_id": task_id, "attempt": attempt + 1},
+            )
     raise AssertionError("unreachable")
 
 
@@ -109,8 +117,13 @@ def _run_service_task_once(task_id: str, *, final: bool) -> str:
             session.commit()
             return "already done"
 
-        context = {"task_id": task_id, "instance_id": task.instance_id,
-                   "agency": task.agency, "connector": task.connector, "job_id": _job_id()}
+        context = {
+            "task_id": task_id,
+            "instance_id": task.instance_id,
+            "agency": task.agency,
+            "connector": task.connector,
+            "job_id": _job_id(),
+        }
         params, name = dict(task.connector_params or {}), task.connector or ""
         session.rollback()  # hold no transaction open while the connector runs
 
@@ -126,17 +139,25 @@ def _run_service_task_once(task_id: str, *, final: bool) -> str:
         except Exception as failure:
             if final:
                 _record_incident(session, task_id, f"{name}: {type(failure).__name__}")
-                logger.error("connector failed for good; incident recorded", extra=context)
+                logger.error(
+                    "connector failed for good; incident recorded", extra=context
+                )
             raise
 
-        outcome = complete_with_result(session, task_id, result, actor=f"connector:{name}")
+        outcome = complete_with_result(
+            session, task_id, result, actor=f"connector:{name}"
+        )
         logger.info("service task %s", outcome, extra=context)
         return outcome
 
 
-def complete_with_result(session: Session, task_id: str, result: dict[str, Any],
-                         actor: str) -> str:
-    """Complete a service task with a connector's or callback's result, once. Commits."""
+def complete_with_result(
+    session: Session, task_id: str, result: dict[str, Any], actor: str
+) -> str:
+    """Complete a service task with a connector's or callback's result, once.
+
+    Commits.
+    """
     from .wiring import instance_service
 
     try:
@@ -151,7 +172,7 @@ def complete_with_result(session: Session, task_id: str, result: dict[str, Any],
 
 
 def receive_callback(task_id: str, result: dict[str, Any], actor: str) -> str:
-    """Complete a task from an agency's or the bank's callback; duplicates are no-ops."""
+    """Complete a task from an agency's or the bank's callback; once only."""
     with app_session() as session:
         return complete_with_result(session, task_id, result, actor)
 
@@ -167,9 +188,17 @@ def _record_incident(session: Session, task_id: str, message: str) -> None:
     instance.error_message = message[:2000]
     instance.error_element_id = task.element_id
     instance.error_line = instance.process_version.line_of(task.element_id)
-    audit.record_for_instance(session, instance, "worker", "incident",
-                              {"task_id": task_id, "element_id": task.element_id,
-                               "message": instance.error_message})
+    audit.record_for_instance(
+        session,
+        instance,
+        "worker",
+        "incident",
+        {
+            "task_id": task_id,
+            "element_id": task.element_id,
+            "message": instance.error_message,
+        },
+    )
     mark_delivered(session, task_id, "run_service_task")
     session.commit()
 
@@ -177,8 +206,10 @@ def _record_incident(session: Session, task_id: str, message: str) -> None:
 # name -> (function, enqueue options); the outbox stores names, not functions.
 REGISTRY: dict[str, tuple[Any, dict[str, Any]]] = {
     "dispatch_task": (dispatch_task, {}),
-    "run_service_task": (run_service_task, {"retry": SERVICE_RETRY,
-                                            "job_timeout": SERVICE_JOB_TIMEOUT}),
+    "run_service_task": (
+        run_service_task,
+        {"retry": SERVICE_RETRY, "job_timeout": SERVICE_JOB_TIMEOUT},
+    ),
 }
 
 

@@ -29,31 +29,72 @@ def record_notifications(session: Session, change: InstanceChange) -> None:
     """Queue the resident's messages that ``change`` calls for (an engine listener)."""
     instance = change.instance
     if not _has_notification(session, instance.id, NotificationKind.SUBMITTED):
-        _add(session, instance.id, instance.started_by, NotificationKind.SUBMITTED,
-             f"Application {instance.id} received.")
+        _add(
+            session,
+            instance.id,
+            instance.started_by,
+            NotificationKind.SUBMITTED,
+            f"Application {instance.id} received.",
+        )
 
     for task in change.created:
         if task.waits_on == APPLICANT:
-            _add(session, instance.id, instance.started_by,
-                 NotificationKind.RETURNED_TO_APPLICANT,
-                 f"Application {instance.id} needs your action: {task.name}.")
+            _add(
+                session,
+                instance.id,
+                instance.started_by,
+                NotificationKind.RETURNED_TO_APPLICANT,
+                f"Application {instance.id} needs your action: {task.name}.",
+            )
 
     if change.finished and instance.status == InstanceStatus.COMPLETED:
-        _add(session, instance.id, instance.started_by, NotificationKind.COMPLETED,
-             f"Application {instance.id} is complete.")
+        _add(
+            session,
+            instance.id,
+            instance.started_by,
+            NotificationKind.COMPLETED,
+            f"Application {instance.id} is complete.",
+        )
 
 
-def _has_notification(session: Session, instance_id: int, kind: NotificationKind) -> bool:
-    pending = [n for n in session.new if isinstance(n, Notification)
-               and n.instance_id == instance_id and n.kind == kind]
-    return bool(pending) or bool(session.scalar(select(exists().where(
-        Notification.instance_id == instance_id, Notification.kind == kind.value))))
+def _has_notification(
+    session: Session, instance_id: int, kind: NotificationKind
+) -> bool:
+    pending = [
+        n
+        for n in session.new
+        if isinstance(n, Notification)
+        and n.instance_id == instance_id
+        and n.kind == kind
+    ]
+    return bool(pending) or bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Notification.instance_id == instance_id,
+                    Notification.kind == kind.value,
+                )
+            )
+        )
+    )
 
 
-def _add(session: Session, instance_id: int, recipient: str, kind: NotificationKind,
-         body: str) -> None:
-    session.add(Notification(instance_id=instance_id, recipient=recipient,
-                             kind=kind.value, body=body, created_at=utcnow()))
+def _add(
+    session: Session,
+    instance_id: int,
+    recipient: str,
+    kind: NotificationKind,
+    body: str,
+) -> None:
+    session.add(
+        Notification(
+            instance_id=instance_id,
+            recipient=recipient,
+            kind=kind.value,
+            body=body,
+            created_at=utcnow(),
+        )
+    )
 
 
 class DeliveryAdapter(Protocol):
@@ -63,21 +104,31 @@ class DeliveryAdapter(Protocol):
 
 
 class LoggingAdapter:
-    """Write each message to the log instead of sending it (the recipient is left out)."""
+    """Log each message instead of sending it, leaving the recipient out."""
 
     name = "log"
 
     def deliver(self, notification: Notification) -> None:
-        logger.info("resident notified", extra={
-            "notification_id": notification.id, "instance_id": notification.instance_id,
-            "kind": notification.kind})
+        logger.info(
+            "resident notified",
+            extra={
+                "notification_id": notification.id,
+                "instance_id": notification.instance_id,
+                "kind": notification.kind,
+            },
+        )
 
 
-def deliver_pending(session: Session, adapter: DeliveryAdapter, limit: int = 200) -> int:
+def deliver_pending(
+    session: Session, adapter: DeliveryAdapter, limit: int = 200
+) -> int:
     """Deliver pending notifications through ``adapter``; return how many. Commits."""
     pending = session.scalars(
-        select(Notification).where(Notification.delivered_at.is_(None))
-        .order_by(Notification.id).limit(limit).with_for_update(skip_locked=True)
+        select(Notification)
+        .where(Notification.delivered_at.is_(None))
+        .order_by(Notification.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     ).all()
     for notification in pending:
         adapter.deliver(notification)

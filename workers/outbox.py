@@ -9,6 +9,7 @@ Redis outage leaves them pending, to go on the next relay.
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
@@ -33,10 +34,16 @@ def record_dispatches(session: Session, change: InstanceChange) -> None:
     """Add one outbox row per task the change opened: dispatch, or run the connector."""
     for task in change.created:
         job = "run_service_task" if task.kind == TaskKind.SERVICE else "dispatch_task"
-        session.add(OutboxMessage(
-            instance_id=task.instance_id, task_id=task.id, queue=agency_queue(task.agency),
-            job=job, args=[task.id], created_at=utcnow(),
-        ))
+        session.add(
+            OutboxMessage(
+                instance_id=task.instance_id,
+                task_id=task.id,
+                queue=agency_queue(task.agency),
+                job=job,
+                args=[task.id],
+                created_at=utcnow(),
+            )
+        )
 
 
 def relay(
@@ -56,21 +63,32 @@ def relay(
     now = now or utcnow()
     pending = (
         select(OutboxMessage)
-        .where(OutboxMessage.delivered_at.is_(None),
-               or_(OutboxMessage.sent_at.is_(None),
-                   OutboxMessage.sent_at <= now - redeliver_after))
-        .order_by(OutboxMessage.id).limit(limit)
+        .where(
+            OutboxMessage.delivered_at.is_(None),
+            or_(
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.sent_at <= now - redeliver_after,
+            ),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
         .with_for_update(skip_locked=True)
     )
     sent = 0
     for message in session.scalars(pending).all():
         message.send_attempts += 1
         try:
-            dispatcher.send(message.queue, message.job, message.args,
-                            job_id=f"outbox-{message.id}-{message.send_attempts}")
+            dispatcher.send(
+                message.queue,
+                message.job,
+                message.args,
+                job_id=_job_id(message),
+            )
         except (RedisError, OSError) as failure:
-            logger.warning("outbox relay stopped: redis unavailable", extra={
-                "outbox_id": message.id, "error": type(failure).__name__})
+            logger.warning(
+                "outbox relay stopped: redis unavailable",
+                extra={"outbox_id": message.id, "error": type(failure).__name__},
+            )
             message.send_attempts -= 1
             break
         message.sent_at = now
@@ -85,14 +103,18 @@ def relay(
 
 def mark_delivered(session: Session, task_id: str, job: str) -> None:
     """Record that the job for ``task_id`` ran, so the relay stops resending it."""
-    for message in session.scalars(select(OutboxMessage).where(
-            OutboxMessage.task_id == task_id, OutboxMessage.job == job,
-            OutboxMessage.delivered_at.is_(None))):
+    for message in session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.task_id == task_id,
+            OutboxMessage.job == job,
+            OutboxMessage.delivered_at.is_(None),
+        )
+    ):
         message.delivered_at = utcnow()
 
 
 def drain(session: Session, dispatcher: Dispatcher, max_rounds: int = 50) -> int:
-    """Relay until nothing is pending; for in-process jobs, which add rows as they run."""
+    """Relay until nothing is pending: in-process jobs add rows as they run."""
     total = 0
     for _ in range(max_rounds):
         sent = relay(session, dispatcher)
@@ -100,3 +122,9 @@ def drain(session: Session, dispatcher: Dispatcher, max_rounds: int = 50) -> int
             break
         total += sent
     return total
+
+
+def _job_id(message: OutboxMessage) -> str:
+    # Unique beyond this database: a restored or second database reuses row
+    # ids, and RQ would overwrite a job of the same id.
+    return f"outbox-{message.id}-{message.send_attempts}-{uuid.uuid4().hex[:8]}"

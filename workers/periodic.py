@@ -3,9 +3,9 @@
 One tick job runs on the ``terpadu.periodic`` queue and schedules the next
 one itself with ``enqueue_in``, so a worker started with
 ``rq worker --with-scheduler`` keeps it going. Starting the chain twice makes
-two chains; every tick is idempotent, so that only doubles the work. Due times live in ``instances.due_at``, so a restart loses no timer.
-Without Redis, ``flask --app wsgi workers tick`` runs one tick; run it from
-cron or a loop.
+two chains; every tick is idempotent, so that only doubles the work. Due
+times live in ``instances.due_at``, so a restart loses no timer. Without Redis,
+``flask --app wsgi workers tick`` runs one tick; run it from cron or a loop.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ def fire_due_timers(session: Session, now: datetime) -> int:
     from .wiring import instance_service
 
     due = session.scalars(
-        select(Instance.id).where(Instance.status == InstanceStatus.RUNNING.value,
-                                  Instance.due_at <= now)
+        select(Instance.id)
+        .where(Instance.status == InstanceStatus.RUNNING.value, Instance.due_at <= now)
         .order_by(Instance.due_at)
     ).all()
     session.rollback()
@@ -46,11 +46,15 @@ def fire_due_timers(session: Session, now: datetime) -> int:
         try:
             service.fire_timers(instance_id)
         except EngineError:
-            logger.exception("timers failed to fire", extra={"instance_id": instance_id})
+            logger.exception(
+                "timers failed to fire", extra={"instance_id": instance_id}
+            )
     return len(due)
 
 
-def run_tick(session: Session, dispatcher: Dispatcher, now: datetime | None = None) -> dict:
+def run_tick(
+    session: Session, dispatcher: Dispatcher, now: datetime | None = None
+) -> dict:
     """Do one round of periodic work. Commits."""
     now = now or utcnow()
     fired = fire_due_timers(session, now)
@@ -58,8 +62,12 @@ def run_tick(session: Session, dispatcher: Dispatcher, now: datetime | None = No
     session.commit()
     relayed = relay(session, dispatcher, now=now)
     delivered = deliver_pending(session, LoggingAdapter())
-    return {"timers": fired, "escalations": report.escalations, "relayed": relayed,
-            "notifications": delivered}
+    return {
+        "timers": fired,
+        "escalations": report.escalations,
+        "relayed": relayed,
+        "notifications": delivered,
+    }
 
 
 def tick() -> dict:

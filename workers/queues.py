@@ -52,8 +52,11 @@ class RedisDispatcher:
 
         function, options = jobs.REGISTRY[job]
         Queue(queue, connection=self.connection).enqueue(
-            function, *args, job_id=job_id, **options)
-        logger.debug("job enqueued", extra={"queue": queue, "job": job, "job_id": job_id})
+            function, *args, job_id=job_id, **options
+        )
+        logger.debug(
+            "job enqueued", extra={"queue": queue, "job": job, "job_id": job_id}
+        )
 
     def after_commit(self) -> None:
         pass
@@ -63,7 +66,8 @@ class RedisDispatcher:
 
         function, options = jobs.REGISTRY[job]
         Queue(queue, connection=self.connection).enqueue_in(
-            delay, function, job_id=job_id, **options)
+            delay, function, job_id=job_id, **options
+        )
 
 
 class InlineDispatcher:

@@ -47,7 +47,10 @@ class WorkerSettings:
     _calendar: tuple[float, WorkingCalendar] | None = field(default=None, repr=False)
 
     def calendar(self, session: Session) -> WorkingCalendar:
-        if self._calendar is None or time.monotonic() - self._calendar[0] > CALENDAR_MAX_AGE:
+        if (
+            self._calendar is None
+            or time.monotonic() - self._calendar[0] > CALENDAR_MAX_AGE
+        ):
             self._calendar = (time.monotonic(), load_calendar(session))
         return self._calendar[1]
 
@@ -69,11 +72,17 @@ def instance_service(session: Session, **options) -> InstanceService:
     """The engine's service with every listener of the workers, for ``session``."""
     config = settings()
     calendar = config.calendar(session)
-    sla = SlaListener(calendar, application_days=config.application_days,
-                      kecamatan_of=config.kecamatan_of)
+    sla = SlaListener(
+        calendar,
+        application_days=config.application_days,
+        kecamatan_of=config.kecamatan_of,
+    )
     return InstanceService(
-        session, deadlines=SlaDeadlines(calendar, config.step_default),
-        listeners=[record_dispatches, record_notifications, sla], **options)
+        session,
+        deadlines=SlaDeadlines(calendar, config.step_default),
+        listeners=[record_dispatches, record_notifications, sla],
+        **options,
+    )
 
 
 def dispatcher() -> Dispatcher:

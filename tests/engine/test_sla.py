@@ -87,13 +87,22 @@ def calendar() -> WorkingCalendar:
 
 @pytest.fixture
 def sla_service(db_session, process_xml, calendar, clock) -> InstanceService:
-    deploy(db_session, [DiagramFile("loop.bpmn", process_xml(RETURN_LOOP, "loop"))],
-           agencies={"DPMPTSP"}, actor="analyst")
+    deploy(
+        db_session,
+        [DiagramFile("loop.bpmn", process_xml(RETURN_LOOP, "loop"))],
+        agencies={"DPMPTSP"},
+        actor="analyst",
+    )
     db_session.commit()
-    listener = SlaListener(calendar, application_days=lambda instance: 5,
-                           kecamatan_of=lambda instance: "35.10.01", clock=clock)
-    return InstanceService(db_session, deadlines=SlaDeadlines(calendar),
-                           listeners=[listener], clock=clock)
+    listener = SlaListener(
+        calendar,
+        application_days=lambda instance: 5,
+        kecamatan_of=lambda instance: "35.10.01",
+        clock=clock,
+    )
+    return InstanceService(
+        db_session, deadlines=SlaDeadlines(calendar), listeners=[listener], clock=clock
+    )
 
 
 def _open(service: InstanceService, instance_id: int) -> Task:
@@ -136,7 +145,9 @@ def test_clock_stops_while_the_applicant_fixes_and_resumes_after(
     assert sla_clock.deadline == datetime(2026, 3, 11, 15, tzinfo=JAKARTA)
 
     clock.now += timedelta(hours=1)
-    sla_service.complete(_open(sla_service, instance.id).id, {"missing": False}, "clerk")
+    sla_service.complete(
+        _open(sla_service, instance.id).id, {"missing": False}, "clerk"
+    )
     assert db_session.get(SlaClock, instance.id).closed_at == clock.now
 
 
@@ -154,10 +165,18 @@ def test_sweep_marks_risk_and_breach_and_escalates_once(db_session, sla_service,
     sweep(db_session, task_sla.at_risk_at)
     db_session.commit()
     assert db_session.scalar(select(Task.sla_status)) == "at_risk"
-    roles = db_session.execute(select(Escalation.task_key, Escalation.level,
-                                      Escalation.role, Escalation.region_code)).all()
-    assert sorted(roles) == [(review.id, "at_risk", "agency_head", None),
-                             (review.id, "at_risk", "camat", "35.10.01")]
+    roles = db_session.execute(
+        select(
+            Escalation.task_key,
+            Escalation.level,
+            Escalation.role,
+            Escalation.region_code,
+        )
+    ).all()
+    assert sorted(roles) == [
+        (review.id, "at_risk", "agency_head", None),
+        (review.id, "at_risk", "camat", "35.10.01"),
+    ]
 
     later = datetime(2026, 3, 12, 9, tzinfo=JAKARTA)
     report = sweep(db_session, later)
@@ -167,8 +186,9 @@ def test_sweep_marks_risk_and_breach_and_escalates_once(db_session, sla_service,
     assert db_session.scalar(select(Task.sla_status)) == "breached"
     assert db_session.get(SlaClock, instance.id).status == "breached"
     assert report.tasks_breached == 1 and report.applications_breached == 1
-    levels = db_session.execute(select(Escalation.task_key, Escalation.level,
-                                       Escalation.role)).all()
+    levels = db_session.execute(
+        select(Escalation.task_key, Escalation.level, Escalation.role)
+    ).all()
     # Per subject (the task, the application): 2 at risk, 3 breached.
     assert len(levels) == len(set(levels)) == 2 * (2 + 3)
     assert ("", "breached", "regent") in levels
@@ -197,8 +217,9 @@ def test_agency_holdings_leave_out_the_applicants_time(
     clock.now = datetime(2026, 3, 3, 9, tzinfo=JAKARTA)
     sla_service.complete(_open(sla_service, instance.id).id, {}, "resident")
 
-    (holding,) = agency_holdings(db_session, calendar, instance.id,
-                                 now=clock.now + timedelta(hours=1))
+    (holding,) = agency_holdings(
+        db_session, calendar, instance.id, now=clock.now + timedelta(hours=1)
+    )
 
     assert holding.agency == "DPMPTSP"
     assert holding.held_seconds == 4 * 3600

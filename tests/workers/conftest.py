@@ -6,6 +6,7 @@ PostgreSQL database and Redis database 13 by DATABASE_URL and REDIS_URL.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
@@ -48,7 +49,24 @@ def process_xml(pid: str, body: str, nodes: list[str]) -> bytes:
 
 
 @pytest.fixture
-def redis_url():
+def redis_lock():
+    """Hold the test Redis database for this test alone.
+
+    Other test runs on this machine (a colleague's full suite) use the same
+    database; without the lock one run's flush and workers take the other's
+    jobs. A file lock, since every run shares this machine's Redis.
+    """
+    index = TEST_REDIS_URL.rsplit("/", 1)[-1]
+    with open(f"/tmp/terpadu-test-redis-{index}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture
+def redis_url(redis_lock):
     connection = Redis.from_url(TEST_REDIS_URL)
     connection.flushdb()
     yield TEST_REDIS_URL
@@ -59,8 +77,13 @@ def redis_url():
 def make_app(postgres_url: str, redis_url: str | None):
     from workers.wiring import init_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": postgres_url, "REDIS_URL": redis_url,
-                      "TESTING": True})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": postgres_url,
+            "REDIS_URL": redis_url,
+            "TESTING": True,
+        }
+    )
     init_app(app)
     with app.app_context():
         # The app factory imports model modules the shared schema may not have.
@@ -89,9 +112,14 @@ def app_factory(pg_engine, postgres_url):
 @pytest.fixture
 def deployed():
     """Deploy a diagram in the current app context: ``deployed(pid, body, nodes)``."""
+
     def run(pid: str, body: str, nodes: list[str]) -> None:
-        deploy(db.session, [DiagramFile(f"{pid}.bpmn", process_xml(pid, body, nodes))],
-               agencies={"DUKCAPIL"}, actor="analyst")
+        deploy(
+            db.session,
+            [DiagramFile(f"{pid}.bpmn", process_xml(pid, body, nodes))],
+            agencies={"DUKCAPIL"},
+            actor="analyst",
+        )
         db.session.commit()
 
     return run
@@ -117,10 +145,22 @@ class Workers:
         log = (self.spool / f"{name}-{len(self.processes)}.log").open("w")
         self.log_files.append(log)
         process = subprocess.Popen(
-            [str(RQ), "worker", "--url", redis_url, "--with-scheduler",
-             "--worker-class", "workers.rq_worker.AppWorker", "--logging_level", "INFO",
-             *queues],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                str(RQ),
+                "worker",
+                "--url",
+                redis_url,
+                "--with-scheduler",
+                "--worker-class",
+                "workers.rq_worker.AppWorker",
+                "--logging_level",
+                "INFO",
+                *queues,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self.processes.append(process)
@@ -146,7 +186,7 @@ class Workers:
 
 
 @pytest.fixture
-def workers(postgres_url, tmp_path):
+def workers(redis_lock, postgres_url, tmp_path):
     started = Workers(postgres_url, tmp_path)
     yield started
     started.stop_all()
@@ -166,8 +206,13 @@ def wait_for(condition, timeout: float, interval: float = 0.1):
 
 def open_tasks(instance_id: int) -> list[Task]:
     db.session.rollback()
-    return list(db.session.scalars(select(Task).where(
-        Task.instance_id == instance_id, Task.state.in_(("ready", "claimed")))))
+    return list(
+        db.session.scalars(
+            select(Task).where(
+                Task.instance_id == instance_id, Task.state.in_(("ready", "claimed"))
+            )
+        )
+    )
 
 
 @pytest.fixture(name="wait_for")

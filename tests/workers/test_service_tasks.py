@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from api.extensions import db
-from engine.models import AuditEvent as Event, Instance, Task
+from engine.models import AuditEvent as Event
+from engine.models import Instance, Task
 from workers.jobs import receive_callback
 from workers.models import Notification, OutboxMessage
 from workers.outbox import drain, relay
@@ -50,18 +51,24 @@ def service_body(connector: str) -> str:
 
 def _start(pid: str, spool: Path) -> tuple[Instance, Task]:
     instance = instance_service(db.session).start(
-        pid, {"spool": str(spool), "nik": "3510012304890001"}, "resident-1")
+        pid, {"spool": str(spool), "nik": "3510012304890001"}, "resident-1"
+    )
     db.session.commit()
-    check = db.session.scalar(select(Task).where(Task.instance_id == instance.id,
-                                                 Task.element_id == "check"))
+    check = db.session.scalar(
+        select(Task).where(Task.instance_id == instance.id, Task.element_id == "check")
+    )
     return instance, check
 
 
 def _completions(task_id: str) -> int:
     db.session.rollback()
-    return sum(1 for event in db.session.scalars(
-        select(Event).where(Event.action == "task_completed"))
-        if event.detail.get("task_id") == task_id)
+    return sum(
+        1
+        for event in db.session.scalars(
+            select(Event).where(Event.action == "task_completed")
+        )
+        if event.detail.get("task_id") == task_id
+    )
 
 
 def test_without_redis_the_service_task_runs_in_process(
@@ -77,8 +84,14 @@ def test_without_redis_the_service_task_runs_in_process(
     (issue,) = open_tasks(instance.id)
     assert issue.element_id == "issue"
     assert instance_service(db.session).data(instance.id)["nik_found"] is True
-    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
-                             .where(OutboxMessage.delivered_at.is_(None))) == 0
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.delivered_at.is_(None))
+        )
+        == 0
+    )
     assert db.session.scalar(select(Notification.kind)) == "submitted"
 
 
@@ -102,7 +115,10 @@ def test_a_job_killed_mid_call_is_retried_and_completes_once(
     assert time.monotonic() - killed_at < 15
 
     # A late duplicate (a second callback, a redelivered job) changes nothing.
-    assert receive_callback(check.id, {"registry_answer": "again"}, "bank") == "already done"
+    assert (
+        receive_callback(check.id, {"registry_answer": "again"}, "bank")
+        == "already done"
+    )
     assert _completions(check.id) == 1
     assert len(open_tasks(instance.id)) == 1
 

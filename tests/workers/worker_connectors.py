@@ -1,4 +1,4 @@
-"""Connectors for the worker tests, loaded by ``rq worker`` via TERPADU_CONNECTOR_MODULES.
+"""Connectors for the worker tests; ``rq worker`` loads them by an env variable.
 
 Each call appends the calling process id to ``<spool>/calls``, so a test can
 count calls across processes.
