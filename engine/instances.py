@@ -503,7 +503,20 @@ def _waiting(workflow: BpmnWorkflow):
 
 
 def _waiting_ids(workflow: BpmnWorkflow) -> set[str]:
-    return {str(t.id) for t in _waiting(workflow)}
+    return {str(t.id) for t in _tasks_in_state(workflow, SpiffState.READY)
+            if t.task_spec.manual}
+
+
+def _tasks_in_state(workflow: BpmnWorkflow, state: int) -> list:
+    """The tasks of the workflow and its running subprocesses in ``state``, unordered.
+
+    One pass over the task dictionaries: cheaper than the library's tree walk,
+    for callers that need a set rather than the tree's order.
+    """
+    workflows = [workflow, *(sub for sub in workflow.subprocesses.values()
+                             if not sub.completed)]
+    return [task for each in workflows for task in each.tasks.values()
+            if task.state == state]
 
 
 def _agency_of(spiff_task, instance: Instance) -> str | None:
@@ -535,7 +548,7 @@ def _int_or_none(value) -> int | None:
 
 def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
     due = []
-    for task in workflow.get_tasks(state=SpiffState.WAITING):
+    for task in _tasks_in_state(workflow, SpiffState.WAITING):
         definition = getattr(task.task_spec, "event_definition", None)
         event_value = task._get_internal_data("event_value")
         if isinstance(definition, TimerEventDefinition) and event_value:

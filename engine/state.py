@@ -9,6 +9,7 @@ whose parsed spec is cached, and the saved JSON is compressed.
 from __future__ import annotations
 
 import json
+import logging
 import zlib
 from typing import Any
 from uuid import UUID
@@ -53,6 +54,13 @@ def _registry():
 
 _SERIALIZER = BpmnWorkflowSerializer(_registry(), version=SERIALIZER_VERSION)
 SCRIPT_ENGINE = RestrictedScriptEngine()
+
+# SpiffWorkflow logs every task state change at INFO; formatting those records
+# costs more than a step of most workflows. Quiet by default, unless the
+# application has set a level on these loggers itself.
+for _name in ("spiff", "spiff.task", "spiff.workflow", "spiff.data", "spiff.dmn"):
+    if logging.getLogger(_name).level == logging.NOTSET:
+        logging.getLogger(_name).setLevel(logging.WARNING)
 
 
 def dump_workflow(workflow: BpmnWorkflow) -> bytes:
