@@ -172,3 +172,16 @@ def test_after_the_last_retry_the_instance_gets_an_incident(
 
 def _read(path: Path) -> str | None:
     return path.read_text() if path.exists() and path.read_text() else None
+
+
+def test_without_redis_each_request_drains_the_outbox(
+    app_factory, deployed, tmp_path, open_tasks
+):
+    app = app_factory(None)
+    deployed("nik_request", service_body("registry.check_nik"), NODES)
+    instance, _ = _start("nik_request", tmp_path)
+
+    app.test_client().get("/healthz")
+
+    (issue,) = open_tasks(instance.id)
+    assert issue.element_id == "issue"
