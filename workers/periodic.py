@@ -11,6 +11,7 @@ times live in ``instances.due_at``, so a restart loses no timer. Without Redis,
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from datetime import datetime, timedelta
 
@@ -94,3 +95,41 @@ def _tick_id() -> str:
     # Each tick gets its own id: reusing the running job's id would let RQ's
     # clean-up of the finished tick expire the next one.
     return f"terpadu-tick-{uuid.uuid4().hex[:12]}"
+
+
+class InProcessTicker:
+    """Run the tick every second on a daemon thread: timers without Redis.
+
+    Meant for a single server process on a fresh machine. With several
+    processes each ticks; that is safe (ticks are idempotent) but wasteful,
+    so deployments with more than one process should set ``REDIS_URL``.
+    """
+
+    def __init__(self, app, interval: float = TICK_INTERVAL.total_seconds()):
+        self.app = app
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name="terpadu-tick", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        from api.extensions import db
+
+        from .queues import InlineDispatcher
+
+        while not self._stop.wait(self.interval):
+            with self.app.app_context():
+                try:
+                    run_tick(db.session, InlineDispatcher())
+                except Exception:
+                    logger.exception("in-process tick failed")
+                finally:
+                    db.session.remove()

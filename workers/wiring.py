@@ -1,7 +1,8 @@
 """Attach the workers to the Flask app and build the services jobs use.
 
 ``init_app(app)`` registers the CLI group and, when ``REDIS_URL`` is unset,
-drains the outbox in-process after each request. :func:`instance_service`
+drains the outbox in-process after each request and (outside tests) ticks on
+a background thread, so timers fire with no Redis at all. :func:`instance_service`
 builds the engine's service with the outbox, notification and SLA listeners,
 the same way for views and jobs.
 """
@@ -62,6 +63,10 @@ def init_app(app: Flask, settings: WorkerSettings | None = None) -> None:
     app.cli.add_command(workers_cli)
     if not app.config.get("REDIS_URL"):
         app.after_request(_drain_in_process)
+        if not app.testing:
+            from .periodic import InProcessTicker
+
+            InProcessTicker(app).start()
 
 
 def settings() -> WorkerSettings:

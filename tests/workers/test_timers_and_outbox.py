@@ -207,3 +207,27 @@ def test_jobs_lost_with_redis_are_sent_again(
     assert relay(db.session, dispatcher) == 0  # not yet overdue
     assert relay(db.session, dispatcher, redeliver_after=timedelta(0)) == 1
     wait_for(lambda: _undelivered() == 0, timeout=20)
+
+
+def test_without_redis_a_thread_fires_timers(
+    app_factory, deployed, wait_for, open_tasks
+):
+    from workers.periodic import InProcessTicker
+
+    app = app_factory(None)
+    deployed("escalating", ESCALATING, ESCALATING_NODES)
+    instance = instance_service(db.session).start("escalating", {}, "resident-1")
+    db.session.commit()
+    due_at = instance.due_at
+    ticker = InProcessTicker(app)
+    ticker.start()
+    try:
+        escalation = wait_for(
+            lambda: [t for t in open_tasks(instance.id) if t.element_id == "escalate"],
+            timeout=15,
+        )[0]
+    finally:
+        ticker.stop()
+
+    lag = escalation.created_at - due_at
+    assert lag < timedelta(seconds=5), f"timer fired {lag} after due"
