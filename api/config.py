@@ -33,7 +33,10 @@ class Settings:
         database_url = self.database_url or f"sqlite:///{instance_path}/terpadu.sqlite"
         return {
             "SQLALCHEMY_DATABASE_URI": _with_driver(database_url),
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            # Hidden parameters keep NIKs out of database errors and their logs.
+            "SQLALCHEMY_ENGINE_OPTIONS": {
+                "pool_pre_ping": True, "hide_parameters": True,
+            },
             "REDIS_URL": self.redis_url,
             "SECRET_KEY": self.secret_key,
             "MAX_CONTENT_LENGTH": self.max_upload_mb * 1024 * 1024,

@@ -4,6 +4,10 @@ Every error leaves the API as ``{code, message, errors}``: ``code`` is the
 HTTP status, ``message`` a sentence for people, ``errors`` a list naming each
 bad field (``{field, message}``) or diagram element (``{file, element_id,
 line, message}``). Views never build error payloads themselves.
+
+A database that cannot be reached is a 503 with ``Retry-After``: the request's
+transaction was rolled back, so it may be sent again once the database is back
+(unless the connection broke during the commit itself, which no server can tell).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import logging
 
 from flask import Flask, jsonify
 from marshmallow import ValidationError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from engine.errors import (
@@ -63,6 +68,9 @@ _ENGINE_STATUS = {
 }
 
 
+RETRY_AFTER_SECONDS = 5
+
+
 def register_error_handler(app: Flask) -> None:
     app.register_error_handler(Exception, render_error)
 
@@ -73,6 +81,8 @@ def render_error(error: Exception):
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
+    if status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
@@ -87,9 +97,20 @@ def _describe(error: Exception) -> tuple[int, str, list[dict]]:
         return _engine_error(error)
     if isinstance(error, HTTPException) and not isinstance(error, InternalServerError):
         return error.code or 500, error.description or error.name, []
+    if _database_unreachable(error):
+        # The type only: the driver's message can quote statement parameters.
+        logger.warning("database unreachable", extra={"error": type(error).__name__})
+        return 503, "the database is unavailable; try again shortly", []
 
     logger.exception("unhandled error", exc_info=error)
     return 500, "internal error; it has been logged", []
+
+
+def _database_unreachable(error: Exception) -> bool:
+    if isinstance(error, (OperationalError, DisconnectionError)):
+        return True
+
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def _engine_error(error: EngineError) -> tuple[int, str, list[dict]]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 from sqlalchemy import or_, select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.diagrams import DiagramFile
 from processes.models import Agency, Service
@@ -94,9 +95,24 @@ def upload_diagrams():
 
 def _uploaded_files() -> list[DiagramFile]:
     if request.mimetype in XML_TYPES:
-        return [DiagramFile("upload.bpmn", request.get_data())]
+        return [DiagramFile("upload.bpmn", _xml_body())]
 
     return [
         DiagramFile(upload.filename or "upload.bpmn", upload.read())
         for upload in request.files.getlist("file")
     ]
+
+
+def _xml_body() -> bytes:
+    """Return the raw body; 413 when a chunked one reaches the size limit.
+
+    A chunked body declares no length, so werkzeug stops reading at
+    MAX_CONTENT_LENGTH and hands back what it has: without this check the
+    cut-off diagram would be refused as malformed XML instead of too large.
+    """
+    content = request.get_data()
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if request.content_length is None and limit and len(content) >= limit:
+        raise RequestEntityTooLarge()
+
+    return content

@@ -1,0 +1,256 @@
+"""Who may do what: every identity against every operation, with its status.
+
+Identities are the roles of ``conftest.USERS`` plus three that must get
+nowhere: no token, a token nobody was issued, and the token of an inactive
+user. Officers and supervisors of DISHUB stand for "another agency": the
+joint permit only ever reaches DPMPTSP and DINKES.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.hardening.world import DIAGRAM, SERVICE, SERVICE_ENTRY
+
+SIGNED_OUT = ("anonymous", "wrong_token", "retired")
+SIGNED_IN = ("counter", "officer", "foreign_officer", "supervisor",
+             "foreign_supervisor", "regent", "analyst", "admin")
+IDENTITIES = SIGNED_OUT + SIGNED_IN
+
+
+def _as(identity: str) -> dict:
+    if identity == "anonymous":
+        return {}
+    if identity == "wrong_token":
+        return {"token": "c2VjcmV0LWJ1dC1ub3QtaXNzdWVk"}
+    return {"user": identity}
+
+
+def _statuses(signed_out: int = 401, default: int = 403, **allowed: int) -> dict:
+    table = {identity: signed_out for identity in SIGNED_OUT}
+    table |= {identity: allowed.get(identity, default) for identity in SIGNED_IN}
+    return table
+
+
+READ = _statuses(default=200)
+PUBLIC = {identity: 200 for identity in IDENTITIES}
+
+
+# Each operation sets up what it acts on and returns the response.
+
+
+def list_agencies(world, who):
+    return world.call("GET", "/agencies", **who)
+
+
+def list_services(world, who):
+    return world.call("GET", "/services", query_string={"q": "bersama"}, **who)
+
+
+def show_service(world, who):
+    return world.call("GET", f"/services/{SERVICE}", **who)
+
+
+def save_service(world, who):
+    return world.call("PUT", f"/services/{SERVICE}", json=SERVICE_ENTRY, **who)
+
+
+def upload_diagram(world, who):
+    return world.call("POST", "/diagrams", data=DIAGRAM.read_bytes(),
+                      content_type="application/xml", **who)
+
+
+def submit(world, who):
+    return world.call("POST", "/applications", json=world.application_body(), **who)
+
+
+def show_application(world, who):
+    application = world.submit()
+    return world.call("GET", f"/applications/{application['id']}", **who)
+
+
+def task_queue(world, who):
+    return world.call("GET", "/tasks", **who)
+
+
+def claim(world, who):
+    task = world.task_of(world.submit(), "DPMPTSP")
+    return world.call("POST", f"/tasks/{task}/claim", **who)
+
+
+def release(world, who):
+    task = world.task_of(world.submit(), "DPMPTSP")
+    assert world.call("POST", f"/tasks/{task}/claim", "officer").status_code == 200
+    return world.call("POST", f"/tasks/{task}/release", **who)
+
+
+def complete(world, who):
+    task = world.task_of(world.submit(), "DPMPTSP")
+    return world.call("POST", f"/tasks/{task}/complete", json={"data": {}}, **who)
+
+
+def assign(world, who):
+    task = world.task_of(world.submit(), "DPMPTSP")
+    return world.call("POST", f"/tasks/{task}/assign", json={"user": "officer"}, **who)
+
+
+def track(world, who):
+    application = world.submit()
+    return world.call("GET", f"/track/{application['tracking_number']}",
+                      query_string={"nik": application["nik"]}, **who)
+
+
+def deadline(world, who):
+    query = {"start": "2025-03-03T09:00:00+07:00", "working_days": 3}
+    return world.call("GET", "/calendar/deadline", query_string=query, **who)
+
+
+def sla_summary(world, who):
+    return world.call("GET", "/sla/summary", **who)
+
+
+def openapi(world, who):
+    return world.call("GET", "/openapi.json", **who)
+
+
+# A supervisor may act on tasks only by assigning them; an admin may do anything
+# an officer may, but releases only what it claimed itself (409 otherwise).
+MATRIX = {
+    list_agencies: READ,
+    list_services: READ,
+    show_service: READ,
+    save_service: _statuses(analyst=200, admin=200),
+    upload_diagram: _statuses(analyst=201, admin=201),
+    submit: _statuses(counter=201, admin=201),
+    show_application: _statuses(
+        default=404, counter=200, officer=200, supervisor=200, regent=200, admin=200),
+    task_queue: _statuses(officer=200, foreign_officer=200, supervisor=200,
+                          foreign_supervisor=200, regent=200, admin=200),
+    claim: _statuses(officer=200, admin=200),
+    release: _statuses(officer=200, admin=409),
+    complete: _statuses(officer=200, admin=200),
+    assign: _statuses(supervisor=200, regent=200, admin=200),
+    track: PUBLIC,
+    deadline: READ,
+    sla_summary: _statuses(officer=200, foreign_officer=200, supervisor=200,
+                           foreign_supervisor=200, regent=200, analyst=200,
+                           admin=200),
+    openapi: PUBLIC,
+}
+CASES = [
+    pytest.param(operation, identity, status, id=f"{operation.__name__}-{identity}")
+    for operation, table in MATRIX.items()
+    for identity, status in table.items()
+]
+
+
+def test_the_matrix_names_every_operation_of_the_api():
+    from api.openapi import OPERATIONS
+
+    assert len(MATRIX) == len(OPERATIONS) + 1  # the document itself is public too
+
+
+@pytest.mark.parametrize("operation, identity, expected", CASES)
+def test_each_identity_gets_its_status(world, operation, identity, expected):
+    response = operation(world, _as(identity))
+
+    assert response.status_code == expected, (identity, response.json)
+    if expected >= 400:
+        assert set(response.json) == {"code", "message", "errors"}
+    if expected == 401:
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+# -- another agency's work ----------------------------------------------------------
+
+
+def test_an_officer_never_sees_another_agencys_tasks(world):
+    application = world.submit()
+    mine = {t["id"] for t in application["tasks"]}
+
+    for user in ("foreign_officer", "foreign_supervisor"):
+        queue = world.call("GET", "/tasks", user, query_string={"per_page": 100})
+        assert mine.isdisjoint(t["id"] for t in queue.json["items"]), user
+        asked = world.call("GET", "/tasks", user, query_string={"agency": "DPMPTSP"})
+        assert asked.status_code == 403, user
+
+    dinkes = world.call("GET", "/tasks", "officer", query_string={"agency": "DINKES"})
+    assert dinkes.status_code == 403
+
+
+def test_an_officer_cannot_act_on_the_other_branch_of_a_shared_permit(world):
+    """DPMPTSP and DINKES share the file, but each works only its own task."""
+    application = world.submit()
+    hygiene = world.task_of(application, "DINKES")
+
+    for act in ("claim", "complete"):
+        response = world.call("POST", f"/tasks/{hygiene}/{act}", "officer",
+                              json={"data": {}})
+        assert response.status_code == 403, act
+
+    refused = world.call("POST", f"/tasks/{hygiene}/assign", "supervisor",
+                         json={"user": "hygiene_officer"})
+    assert refused.status_code == 403
+    shown = world.call("GET", f"/applications/{application['id']}", "hygiene_officer")
+    assert shown.json["tasks"][0]["state"] == "ready"
+
+
+def test_a_supervisor_cannot_hand_a_task_to_another_agencys_officer(world):
+    task = world.task_of(world.submit(), "DPMPTSP")
+
+    response = world.call("POST", f"/tasks/{task}/assign", "supervisor",
+                          json={"user": "foreign_officer"})
+
+    assert response.status_code == 422
+    assert response.json["errors"][0]["field"] == "user"
+
+
+def test_another_agencys_application_is_indistinguishable_from_a_missing_one(world):
+    application = world.submit()
+
+    foreign = world.call("GET", f"/applications/{application['id']}",
+                         "foreign_officer")
+    missing = world.call("GET", "/applications/2147483647", "foreign_officer")
+
+    assert foreign.status_code == missing.status_code == 404
+    assert str(application["id"]) in foreign.json["message"]
+    assert foreign.json["message"].replace(str(application["id"]), "?") == \
+        missing.json["message"].replace("2147483647", "?")
+
+
+def test_an_unknown_task_is_404_for_anyone_signed_in(world):
+    for user in ("officer", "foreign_officer", "admin"):
+        response = world.call("POST", "/tasks/no-such-task/claim", user)
+        assert response.status_code == 404, user
+
+
+# -- tracking gives no oracle ---------------------------------------------------------
+
+
+def test_tracking_answers_alike_for_a_wrong_number_and_a_wrong_nik(world):
+    application = world.submit()
+    number, right = application["tracking_number"], application["nik"]
+    wrong = world.new_nik()
+
+    answers = [
+        world.call("GET", f"/track/{number}", query_string={"nik": wrong}),
+        world.call("GET", "/track/MPP-2099-999999", query_string={"nik": right}),
+        world.call("GET", "/track/MPP-2099-999999", query_string={"nik": wrong}),
+        world.call("GET", f"/track/{number}", query_string={"nik": "not-a-nik"}),
+    ]
+
+    assert {a.status_code for a in answers} == {404}
+    assert len({a.get_data() for a in answers}) == 1
+    for answer in answers:
+        assert right not in answer.get_data(as_text=True)
+        assert wrong not in answer.get_data(as_text=True)
+
+
+def test_a_tracked_application_does_not_echo_the_nik(world):
+    application = world.submit()
+
+    tracked = world.call("GET", f"/track/{application['tracking_number']}",
+                         query_string={"nik": application["nik"]})
+
+    assert tracked.status_code == 200
+    assert application["nik"] not in tracked.get_data(as_text=True)
