@@ -1,4 +1,4 @@
-"""Operator commands: ``flask --app wsgi workers tick|start|relay|sweep``."""
+"""Operator commands: ``flask --app wsgi workers tick|start|sweep|retry``."""
 
 from __future__ import annotations
 
@@ -50,3 +50,17 @@ def sweep_command() -> None:
     report = sweep(db.session, utcnow())
     db.session.commit()
     click.echo(report)
+
+
+@workers_cli.command("retry")
+@click.argument("instance_id", type=int)
+@click.option("--actor", default="operator", show_default=True)
+@with_appcontext
+def retry_command(instance_id: int, actor: str) -> None:
+    """Clear an instance's incident and run its service tasks again."""
+    from api.extensions import db
+
+    from .outbox import retry_instance
+
+    retry_instance(db.session, instance_id, actor)
+    click.echo(f"instance {instance_id} retried")

@@ -128,3 +128,28 @@ def _job_id(message: OutboxMessage) -> str:
     # Unique beyond this database: a restored or second database reuses row
     # ids, and RQ would overwrite a job of the same id.
     return f"outbox-{message.id}-{message.send_attempts}-{uuid.uuid4().hex[:8]}"
+
+
+def retry_instance(session: Session, instance_id: int, actor: str) -> None:
+    """Clear an instance's incident and send its open service tasks again. Commits.
+
+    The outbox rows join the engine's retry transaction, so either both
+    happen or neither.
+    """
+    from .wiring import instance_service
+
+    service = instance_service(session)
+    for task in service.open_tasks(instance_id):
+        if task.kind == TaskKind.SERVICE:
+            session.add(
+                OutboxMessage(
+                    instance_id=instance_id,
+                    task_id=task.id,
+                    queue=agency_queue(task.agency),
+                    job="run_service_task",
+                    args=[task.id],
+                    created_at=utcnow(),
+                )
+            )
+    service.retry(instance_id, actor)
+    logger.info("instance retried", extra={"instance_id": instance_id})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import time
@@ -185,3 +186,25 @@ def test_without_redis_each_request_drains_the_outbox(
 
     (issue,) = open_tasks(instance.id)
     assert issue.element_id == "issue"
+
+
+def test_an_incident_is_retried_once_the_registry_is_back(
+    app_factory, deployed, tmp_path, open_tasks, monkeypatch
+):
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))
+    importlib.import_module("worker_connectors")  # registers test.always_down here
+    app = app_factory(None)
+    deployed("nik_back", service_body("test.always_down"), NODES)
+    instance, check = _start("nik_back", tmp_path)
+    drain(db.session, InlineDispatcher())
+    assert db.session.get(Instance, instance.id).status == "error"
+
+    (tmp_path / "healed").touch()
+    result = app.test_cli_runner().invoke(args=["workers", "retry", str(instance.id)])
+    assert result.exit_code == 0, result.output
+    drain(db.session, InlineDispatcher())
+
+    db.session.rollback()
+    assert db.session.get(Instance, instance.id).status == "running"
+    assert [t.element_id for t in open_tasks(instance.id)] == ["issue"]
+    assert _completions(check.id) == 1

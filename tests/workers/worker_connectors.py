@@ -31,5 +31,8 @@ def slow_first_time(spool: str, **_) -> dict:
 
 @connector("test.always_down")
 def always_down(spool: str, **_) -> dict:
+    """Fail until the test writes ``<spool>/healed``."""
     _count_call(spool)
+    if (Path(spool) / "healed").exists():
+        return {"registry_answer": "back"}
     raise ConnectorError("test.always_down", "the registry does not answer")
