@@ -40,6 +40,7 @@ def _import_models() -> None:
     import engine.calendar  # noqa: F401
     import engine.models  # noqa: F401
     import processes.models  # noqa: F401
+    import workers.models  # noqa: F401  (with engine.sla's tables)
     import processes.applications  # noqa: F401
 
     from . import models  # noqa: F401
@@ -77,3 +78,11 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(bootstrap)
     app.cli.add_command(user_cli)
     app.cli.add_command(catalogue_cli)
+    _init_workers(app)
+
+
+def _init_workers(app: Flask) -> None:
+    from processes.applications import kecamatan_of, service_days_of
+    from workers.wiring import WorkerSettings, init_app
+
+    init_app(app, WorkerSettings(application_days=service_days_of, kecamatan_of=kecamatan_of))

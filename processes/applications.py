@@ -21,13 +21,14 @@ from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
 from engine.calendar import JAKARTA, load_calendar
 from engine.db import Base, UTCDateTime, utcnow
 from engine.errors import Conflict, NotFound
 from engine.instances import InstanceChange, InstanceService
 from engine.models import OPEN_TASK_STATES, Instance, InstanceStatus, Task
+from engine.sla import SlaClock, pause_clock, start_clock
 from processes.catalogue import ServiceStartError, start_arguments
 from processes.models import Service
 from processes.residents import InvalidNik, mask_nik, parse_nik
@@ -116,6 +117,34 @@ def instance_service(session: Session, **options: Any) -> InstanceService:
     return InstanceService(session, listeners=listeners, **options)
 
 
+ServiceFactory = Callable[..., InstanceService]
+
+
+def kecamatan_of_village(village_code: str | None) -> str | None:
+    """``35.10.16.1001`` (a kelurahan of Banyuwangi) -> ``35.10.16``."""
+    if not village_code or village_code.count(".") < 3:
+        return None
+    return village_code.rsplit(".", 1)[0]
+
+
+def application_of_instance(instance: Instance) -> Application | None:
+    session = object_session(instance)
+    if session is None:
+        return None
+    return session.scalar(select(Application).where(Application.instance_id == instance.id))
+
+
+def service_days_of(instance: Instance) -> int | None:
+    """The service SLA in working days of the application an instance runs."""
+    application = application_of_instance(instance)
+    return application.service.sla_working_days if application else None
+
+
+def kecamatan_of(instance: Instance) -> str | None:
+    application = application_of_instance(instance)
+    return kecamatan_of_village(application.village_code) if application else None
+
+
 def submit_application(
     session: Session,
     *,
@@ -126,10 +155,13 @@ def submit_application(
     data: dict[str, Any] | None = None,
     idempotency_key: str | None = None,
     clock: Callable[[], datetime] = utcnow,
+    services: ServiceFactory = instance_service,
 ) -> tuple[Application, bool]:
     """Start an application and its instance; return it and whether it is new.
 
-    A key already used returns the application it made. Raises
+    ``services`` builds the InstanceService, so the caller decides which
+    listeners (outbox, SLA) see the start. A key already used returns the
+    application it made. Raises
     ApplicationRefused (unknown service, invalid NIK, refused choices),
     Conflict (an active application for the same NIK and service) and the
     engine's errors from starting the instance. Commits.
@@ -142,7 +174,7 @@ def submit_application(
     try:
         application = _start(
             session, service_code, applicant, actor, village_code, data or {},
-            idempotency_key, clock,
+            idempotency_key, clock, services,
         )
         session.commit()
     except IntegrityError:
@@ -158,13 +190,15 @@ def submit_application(
     return application, True
 
 
-def _start(session, service_code, applicant, actor, village_code, data, key, clock):
+def _start(
+    session, service_code, applicant, actor, village_code, data, key, clock, services
+):
     service = _offered_service(session, service_code)
     _check_nik(applicant.nik)
     _refuse_duplicate(session, applicant.nik, service_code)
     arguments = _start_arguments(service, data)
 
-    instance = instance_service(session, clock=clock).start(
+    instance = services(session, clock=clock).start(
         arguments.process_id, arguments.data, actor,
         lane_bindings=arguments.lane_bindings,
     )
@@ -174,15 +208,34 @@ def _start(session, service_code, applicant, actor, village_code, data, key, clo
         applicant_nik=applicant.nik, applicant_name=applicant.name,
         applicant_phone=applicant.phone, village_code=village_code,
         submitted_at=now, submitted_by=actor, idempotency_key=key,
-        deadline=_deadline(session, service, now),
     )
     session.add(application)
     session.flush()
 
     application.tracking_number = tracking_number(application.id, now)
+    application.deadline = _start_clock(session, service, instance, village_code)
     _apply_status(session, application, instance)
     session.flush()
     return application
+
+
+def _start_clock(session, service: Service, instance: Instance, village_code):
+    """Start the application's SLA clock now that the application exists.
+
+    The clock's listener cannot start it when the instance starts: the
+    application row, which says which service and village it is for, comes
+    after. A first task already waiting on the applicant stops it at once.
+    """
+    sla_clock = session.get(SlaClock, instance.id) or start_clock(
+        session, load_calendar(session), instance, service.sla_working_days,
+        agency=service.agency_code, kecamatan_code=kecamatan_of_village(village_code),
+    )
+    for task in session.scalars(select(Task).where(
+        Task.instance_id == instance.id, Task.state.in_(OPEN_TASK_STATES),
+        Task.waits_on == APPLICANT,
+    )):
+        pause_clock(session, sla_clock, task, instance.started_at)
+    return sla_clock.deadline
 
 
 def tracking_number(application_id: int, submitted_at: datetime) -> str:
@@ -224,10 +277,6 @@ def _start_arguments(service: Service, data: dict[str, Any]):
     except ServiceStartError as refused:
         raise ApplicationRefused("data", str(refused)) from None
 
-
-def _deadline(session: Session, service: Service, start: datetime) -> datetime:
-    calendar = load_calendar(session)
-    return calendar.deadline(start, service.sla_working_days, service.agency_code)
 
 
 def _by_idempotency_key(session: Session, key: str) -> Application | None:

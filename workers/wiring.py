@@ -3,8 +3,8 @@
 ``init_app(app)`` registers the CLI group and, when ``REDIS_URL`` is unset,
 drains the outbox in-process after each request and (outside tests) ticks on
 a background thread, so timers fire with no Redis at all. :func:`instance_service`
-builds the engine's service with the outbox, notification and SLA listeners,
-the same way for views and jobs.
+builds the engine's service with the outbox, notification, SLA and application
+listeners, the same way for views and jobs.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from engine.calendar import WorkingCalendar, load_calendar
 from engine.instances import InstanceService
 from engine.models import Instance, Task
 from engine.sla import SlaDeadlines, SlaListener
+from processes.applications import sync_application
 
 from .notifications import record_notifications
 from .outbox import record_dispatches
@@ -82,10 +83,11 @@ def instance_service(session: Session, **options) -> InstanceService:
         application_days=config.application_days,
         kecamatan_of=config.kecamatan_of,
     )
+    listeners = [record_dispatches, record_notifications, sla, sync_application]
     return InstanceService(
         session,
         deadlines=SlaDeadlines(calendar, config.step_default),
-        listeners=[record_dispatches, record_notifications, sla],
+        listeners=[*options.pop("listeners", ()), *listeners],
         **options,
     )
 

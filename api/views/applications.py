@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from processes.applications import Applicant, submit_application
+from workers.wiring import instance_service
 
 from ..auth import current_user, requires, signed_in
 from ..extensions import db
@@ -31,6 +32,7 @@ def submit():
         village_code=body.get("village_code") or user.village_code,
         data=body["data"],
         idempotency_key=key or None,
+        services=instance_service,
     )
     view = application_view(db.session, application, timeline=False)
     return ApplicationSchema().dump(view), 201

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from engine.models import Task
-from processes.applications import instance_service
+from workers.wiring import instance_service
 
 from ..auth import current_user, requires, signed_in
 from ..extensions import db
