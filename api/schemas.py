@@ -231,11 +231,15 @@ class TrackSchema(Schema):
     expected_completion = fields.Date(allow_none=True)
 
 
+def _within_calendar_years(moment) -> None:
+    # marshmallow 4 ignores a validator's return value: refusing means raising.
+    if not 2000 <= moment.year <= 2100:
+        raise ValidationError("give a start between the years 2000 and 2100")
+
+
 class DeadlineQuery(Strict):
     # The holiday data covers these years; far dates would only overflow.
-    start = JakartaDateTime(
-        required=True, validate=lambda moment: 2000 <= moment.year <= 2100
-    )
+    start = JakartaDateTime(required=True, validate=_within_calendar_years)
     working_days = fields.Integer(
         required=True, validate=validate.Range(min=0, max=MAX_WORKING_DAYS)
     )
