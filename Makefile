@@ -32,8 +32,14 @@ run: bootstrap
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-worker: setup
-	$(BIN)/rq worker --with-scheduler --url $${REDIS_URL:-redis://127.0.0.1:6379/0}
+# One RQ worker on every agency queue and the periodic queue (timers, SLA
+# sweep, outbox relay). Production runs several, each on the queues it serves.
+AGENCY_QUEUES = $$(tail -n +2 processes/data/agencies.csv | cut -d, -f1 | sed 's/^/agency./')
+worker: bootstrap
+	export REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0}; \
+	$(BIN)/flask --app wsgi workers start && \
+	$(BIN)/rq worker -w workers.rq_worker.AppWorker --with-scheduler --url $$REDIS_URL \
+		terpadu.periodic agency.MALL $(AGENCY_QUEUES)
 
 # Raw SpiffWorkflow and Terpadu side by side on PostgreSQL (127.0.0.1:5432);
 # the last line printed is one JSON object. bench-quick takes under a minute.
