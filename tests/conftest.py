@@ -39,7 +39,10 @@ _import_all_models()
 @pytest.fixture(scope="session")
 def postgres_url():
     name = f"terpadu_test_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    # Pre-ping: tests/hardening restarts PostgreSQL, killing pooled connections.
+    admin = create_engine(
+        POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True
+    )
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
@@ -54,7 +57,9 @@ def postgres_url():
 
 @pytest.fixture(scope="session")
 def postgres_engine(postgres_url):
-    engine = create_engine(postgres_url, pool_size=20, max_overflow=20)
+    engine = create_engine(
+        postgres_url, pool_size=20, max_overflow=20, pool_pre_ping=True
+    )
     Base.metadata.create_all(engine)
     yield engine
     engine.dispose()
