@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from engine.calendar import WorkingCalendar, load_calendar
@@ -102,5 +103,11 @@ def _drain_in_process(response):
 
     from .outbox import drain
 
-    drain(db.session, InlineDispatcher())
+    try:
+        drain(db.session, InlineDispatcher())
+    except SQLAlchemyError as failure:
+        # The response already says what happened to the request; the outbox
+        # rows stay pending and the next request or tick sends them.
+        db.session.rollback()
+        logger.warning("outbox not drained", extra={"error": type(failure).__name__})
     return response

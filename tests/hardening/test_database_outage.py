@@ -63,12 +63,12 @@ def _http(base: str, method: str, path: str, token: str, body=None):
 
 
 @pytest.fixture
-def world_on_postgres(postgres_url, request):
+def world_on_postgres(postgres_url, postgres_engine):
     world = build_world(postgres_url)
     yield world
     tear_down(world)
     # The session's shared engine may hold connections the restart killed.
-    empty_all_tables(request.getfixturevalue("postgres_engine"))
+    empty_all_tables(postgres_engine)
 
 
 @pytest.fixture
@@ -84,10 +84,6 @@ def server(world_on_postgres):
 
 @pytest.mark.postgres
 @pytest.mark.slow
-@pytest.mark.xfail(reason=(
-    "the in-process outbox drain that workers/wiring.py runs after each request "
-    "queries the dead database and turns the 503 into a bare HTML 500"
-), strict=False)
 def test_completions_survive_a_postgres_restart(world_on_postgres, server):
     world = world_on_postgres
     pending = {
