@@ -312,9 +312,28 @@ class _Bundle:
         for process_id in self.executable_ids():
             try:
                 self.specs[process_id] = _specs_for(parser, process_id)
+            except RecursionError:
+                problems.append(self._too_long(process_id))
             except (ValidationException, SpiffWorkflowException) as error:
-                problems.append(self._located(error))
+                if _caused_by_recursion(error):
+                    problems.append(self._too_long(process_id))
+                else:
+                    problems.append(self._located(error))
         return problems
+
+    def _too_long(self, process_id: str) -> Problem:
+        # SpiffWorkflow parses a process by recursing along its flows, so a
+        # chain of some hundreds of nodes exceeds Python's recursion limit.
+        document = self.defined[process_id]
+        process = next(p for p in document.root.findall("bpmn:process", NS)
+                       if p.get("id") == process_id)
+        nodes = sum(1 for e in process.iter()
+                    if isinstance(e.tag, str) and _local(e) in FLOW_NODE_TAGS)
+        return _problem(
+            document, process,
+            f"the process is too long to parse: {nodes} flow nodes in a chain; "
+            "split it into call activities",
+        )
 
     def _located(self, error: Exception) -> Problem:
         element_id = getattr(error, "id", "") or None
@@ -339,6 +358,16 @@ class _Bundle:
         for called, version in sorted(self.external.items()):
             digest.update(f"{called}={version.content_hash}\0".encode())
         return digest.hexdigest()
+
+
+def _caused_by_recursion(error: BaseException) -> bool:
+    # The parser wraps what a task's parsing raised in a ValidationException.
+    seen = error
+    while seen is not None:
+        if isinstance(seen, RecursionError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _prepared(tree: etree._ElementTree) -> etree._ElementTree:

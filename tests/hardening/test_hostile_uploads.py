@@ -228,4 +228,10 @@ def test_a_chain_too_long_for_the_parser_is_refused(world):
 
     body = _refused(world, content)
 
-    assert body["errors"][0]["element_id"] is not None
+    problem = body["errors"][0]
+    assert problem["element_id"] == "chain"
+    assert problem["line"] == 1
+    assert problem["message"] == (
+        "the process is too long to parse: 1002 flow nodes in a chain; "
+        "split it into call activities"
+    )
