@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -162,12 +161,11 @@ def test_a_region_outside_its_parent_is_reported(tmp_path, data_dir):
     ]
 
 
-def test_the_catalogue_loads_into_an_empty_database_in_under_five_seconds(db_session):
-    started = time.perf_counter()
+def test_the_catalogue_loads_whole_into_an_empty_database(db_session):
+    # How fast it loads is a figure of `python -m bench`, not a test.
     report = load_catalogue(db_session)
     db_session.commit()
 
-    assert time.perf_counter() - started < 5
     assert (report.agencies.created, report.regions.created) == (23, 243)
     assert report.services.created == 200
     assert len(report.new_versions) == 25
