@@ -34,6 +34,8 @@ class Operation:
     public: bool = False
     content: str = "application/json"
     errors: tuple[int, ...] = (400, 401, 403, 404, 422)
+    description: str | None = None
+    deprecated: bool = False
 
 
 AGENCY_PAGE = s.page_of(s.AgencySchema, "AgencyPage")
@@ -69,10 +71,20 @@ OPERATIONS = (
     Operation("post", "/tasks/{task_id}/assign", "Assign a task (supervisor)",
               s.TaskSchema, body=s.AssignInputSchema, path_params=TASK,
               errors=(400, 401, 403, 404, 409, 422)),
-    Operation("get", "/track/{tracking_number}", "Track an application (resident)",
-              s.TrackSchema, query=s.TrackQuery,
+    Operation("post", "/track/{tracking_number}", "Track an application (resident)",
+              s.TrackSchema, body=s.TrackInputSchema,
               path_params={"tracking_number": "string"}, public=True,
-              errors=(404, 422, 429)),
+              errors=(400, 404, 422, 429),
+              description="The NIK travels in the body, out of access logs. A "
+              "wrong number and a wrong NIK get the same 404. Shares its rate "
+              "limit with the GET form."),
+    Operation("get", "/track/{tracking_number}", "Track an application by query "
+              "(deprecated)", s.TrackSchema, query=s.TrackQuery,
+              path_params={"tracking_number": "string"}, public=True,
+              errors=(404, 422, 429), deprecated=True,
+              description="Deprecated: the NIK in the query string ends up in "
+              "access and proxy logs. Use POST /track/{tracking_number} with "
+              "{nik}; this form is removed in API 2.0."),
     Operation("get", "/calendar/deadline", "Compute a working-day deadline",
               s.DeadlineSchema, query=s.DeadlineQuery),
     Operation("get", "/sla/summary", "Count tasks by SLA status",
@@ -102,6 +114,10 @@ def _operation(op: Operation) -> dict[str, Any]:
         "parameters": _parameters(op),
         "responses": _responses(op),
     }
+    if op.description:
+        described["description"] = op.description
+    if op.deprecated:
+        described["deprecated"] = True
     if op.body is not None:
         described["requestBody"] = {
             "required": True, "content": {op.content: {"schema": op.body}},

@@ -224,6 +224,12 @@ class TrackQuery(Strict):
     nik = fields.String(required=True, validate=validate.Length(min=1, max=32))
 
 
+class TrackInputSchema(Strict):
+    """The resident's NIK, sent in the body so that no access log records it."""
+
+    nik = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
 class TrackSchema(Schema):
     tracking_number = fields.String(required=True)
     status = fields.String(required=True, validate=APPLICATION_STATUS)

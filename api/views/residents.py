@@ -11,12 +11,13 @@ from ..auth import current_user, requires, signed_in
 from ..extensions import db, limiter
 from ..inbox import holding_agency
 from ..models import Role
-from ..parsing import query_args
+from ..parsing import json_body, query_args
 from ..schemas import (
     DeadlineQuery,
     DeadlineSchema,
     SummaryQuery,
     SummarySchema,
+    TrackInputSchema,
     TrackQuery,
     TrackSchema,
 )
@@ -29,11 +30,33 @@ def _track_limit() -> str:
     return current_app.config["TRACK_RATE_LIMIT"]
 
 
+# GET and POST draw on one budget per client address.
+_track_budget = limiter.shared_limit(_track_limit, scope="track")
+
+
+@blueprint.post("/track/<tracking_number>")
+@_track_budget
+def track_posted(tracking_number: str):
+    """Track an application; the NIK travels in the JSON body."""
+    args = json_body(TrackInputSchema())
+    return _tracked(tracking_number, args["nik"])
+
+
 @blueprint.get("/track/<tracking_number>")
-@limiter.limit(_track_limit)
+@_track_budget
 def track(tracking_number: str):
+    """Track an application by ``?nik=``.
+
+    Deprecated: access logs and proxies record the query string, NIK and all.
+    Use ``POST /api/v1/track/<tracking_number>`` with ``{"nik": ...}``; this
+    route stays for clients of API 1.x and goes in 2.0.
+    """
     args = query_args(TrackQuery())
-    application = find_by_tracking(db.session, tracking_number, args["nik"])
+    return _tracked(tracking_number, args["nik"])
+
+
+def _tracked(tracking_number: str, nik: str) -> dict:
+    application = find_by_tracking(db.session, tracking_number, nik)
     deadline = application.deadline
     return TrackSchema().dump({
         "tracking_number": application.tracking_number,

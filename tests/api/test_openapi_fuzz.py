@@ -56,7 +56,7 @@ def _check(case, token):
 def test_no_request_produces_a_server_error(fuzz_app):
     token = fuzz_app.config["FUZZ_TOKEN"]
     operations = _operations(fuzz_app)
-    assert len(operations) == 15
+    assert len(operations) == 16
 
     for operation in operations:
 

@@ -100,6 +100,12 @@ def track(world, who):
                       query_string={"nik": application["nik"]}, **who)
 
 
+def track_posted(world, who):
+    application = world.submit()
+    return world.call("POST", f"/track/{application['tracking_number']}",
+                      json={"nik": application["nik"]}, **who)
+
+
 def deadline(world, who):
     query = {"start": "2025-03-03T09:00:00+07:00", "working_days": 3}
     return world.call("GET", "/calendar/deadline", query_string=query, **who)
@@ -131,6 +137,7 @@ MATRIX = {
     complete: _statuses(officer=200, admin=200),
     assign: _statuses(supervisor=200, regent=200, admin=200),
     track: PUBLIC,
+    track_posted: PUBLIC,
     deadline: READ,
     sla_summary: _statuses(officer=200, foreign_officer=200, supervisor=200,
                            foreign_supervisor=200, regent=200, analyst=200,
