@@ -29,6 +29,7 @@ from engine.errors import Conflict, NotFound
 from engine.instances import InstanceChange, InstanceService
 from engine.models import OPEN_TASK_STATES, Instance, InstanceStatus, Task
 from engine.sla import SlaClock, pause_clock, start_clock
+from processes.aid import other_programmes
 from processes.catalogue import ServiceStartError, start_arguments
 from processes.models import Service
 from processes.residents import InvalidNik, mask_nik, parse_nik
@@ -196,6 +197,7 @@ def _start(
     service = _offered_service(session, service_code)
     _check_nik(applicant.nik)
     _refuse_duplicate(session, applicant.nik, service_code)
+    _refuse_overlapping_aid(session, applicant.nik, service_code)
     arguments = _start_arguments(service, data)
 
     instance = services(session, clock=clock).start(
@@ -268,6 +270,26 @@ def _refuse_duplicate(session: Session, nik: str, service_code: str) -> None:
     )
     if active is not None:
         raise Conflict(f"this resident already has application {active} for it")
+
+
+def _refuse_overlapping_aid(session: Session, nik: str, service_code: str) -> None:
+    overlapping = other_programmes(service_code)
+    if not overlapping:
+        return
+
+    held = session.execute(
+        select(Application.service_code, Application.tracking_number).where(
+            Application.applicant_nik == nik,
+            Application.service_code.in_(list(overlapping)),
+            Application.status.in_([*ACTIVE_STATUSES, ApplicationStatus.COMPLETED.value]),
+        ).limit(1)
+    ).first()
+    if held is not None:
+        raise Conflict(
+            f"this resident already receives or has applied for "
+            f"{overlapping[held.service_code]} ({held.tracking_number}); "
+            "aid programmes may not overlap"
+        )
 
 
 def _start_arguments(service: Service, data: dict[str, Any]):
