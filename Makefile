@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup bootstrap worker bench bench-quick clean
+.PHONY: run test setup bootstrap worker bench bench-quick soak clean
 
 $(STAMP): setup.cfg console/package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ bench: setup
 
 bench-quick: setup
 	$(BIN)/python -m bench --quick
+
+# Gunicorn on a throwaway PostgreSQL database (terpadu_soak, dropped at the
+# end) under paced mixed traffic; default ten minutes. See soak/README.md.
+soak: setup
+	$(BIN)/python -m soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

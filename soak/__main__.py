@@ -1,0 +1,230 @@
+"""Run the soak: ``python -m soak [--seconds 600] [--rate N]``."""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psycopg
+
+from .traffic import AGENCY, Plan, generate
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+DATABASE = "terpadu_soak"
+OFFICERS = 4
+
+
+def main() -> int:
+    args = _arguments()
+    url = f"postgresql://postgres@127.0.0.1:5432/{args.database}"
+    _create_database(args.database)
+    try:
+        _bootstrap(url)
+        plan_tokens = _users(url)
+        return _soak(url, plan_tokens, args)
+    finally:
+        _drop_database(args.database)
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m soak", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=600)
+    parser.add_argument("--rate", type=float, default=None,
+                        help="requests a second; default: half a 10 s measured capacity")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database", default=DATABASE)
+    return parser.parse_args()
+
+
+# -- the database and its users ---------------------------------------------------
+
+
+def _create_database(name: str) -> None:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def _drop_database(name: str) -> None:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _server_environment(url: str) -> dict[str, str]:
+    environment = dict(os.environ, DATABASE_URL=url)
+    environment.pop("REDIS_URL", None)  # jobs run in-process
+    return environment
+
+
+def _flask(url: str, *arguments: str) -> str:
+    """Run a ``flask --app wsgi`` command in its own process; return its output.
+
+    Not in this process: the app starts an in-process tick thread, which would
+    outlive the database this script drops at the end.
+    """
+    done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *arguments], cwd=ROOT,
+                          env=_server_environment(url), capture_output=True,
+                          text=True, timeout=600)
+    if done.returncode != 0:
+        raise SystemExit(f"flask {arguments[0]} failed:\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
+def _bootstrap(url: str) -> None:
+    _flask(url, "bootstrap")
+
+
+def _users(url: str) -> tuple[str, list[str]]:
+    """Create the counter clerk and the officers; return their tokens."""
+    def token(name: str, *options: str) -> str:
+        return _flask(url, "user", "create", name, *options).strip().splitlines()[-1]
+
+    counter = token("soak-counter", "--role", "counter")
+    officers = [token(f"soak-officer-{i}", "--role", "officer", "--agency", AGENCY)
+                for i in range(OFFICERS)]
+    return counter, officers
+
+
+def _kecamatan_digits() -> list[str]:
+    from processes.residents import banyuwangi_kecamatan_codes
+
+    return sorted(code.rsplit(".", 1)[1] for code in banyuwangi_kecamatan_codes())
+
+
+# -- the server -------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
+    command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "-w", str(workers),
+               "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
+    server = subprocess.Popen(command, cwd=ROOT, env=_server_environment(url))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                pass
+            if len(_worker_pids(server.pid)) == workers:
+                return server
+        except OSError:
+            pass
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}")
+        time.sleep(0.3)
+    server.terminate()
+    raise SystemExit("gunicorn did not answer within 60 s")
+
+
+def _worker_pids(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return sorted(int(pid) for pid in children)
+
+
+def _rss_kib(pid: int) -> int | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    line = next((x for x in status.splitlines() if x.startswith("VmRSS:")), None)
+    return int(line.split()[1]) if line else None
+
+
+def _memory(master: int) -> dict[int, int | None]:
+    return {pid: _rss_kib(pid) for pid in _worker_pids(master)}
+
+
+# -- the soak ---------------------------------------------------------------------
+
+
+def _soak(url: str, tokens: tuple[str, list[str]], args) -> int:
+    port = _free_port()
+    server = _start_gunicorn(url, port, args.workers)
+    try:
+        # Warm the workers (catalogue, specs) before the first reading.
+        for _ in range(args.workers * 2):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).close()
+        start_memory = _memory(server.pid)
+        plan = Plan(port, tokens[0], tokens[1], _kecamatan_digits())
+        results = _drive(plan, args)
+        end_memory = _memory(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return _report(results, start_memory, end_memory)
+
+
+def _drive(plan: Plan, args) -> dict:
+    """Run the load generator in its own process; it must end on its own."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    generator = context.Process(target=generate,
+                                args=(plan, args.seconds, args.rate, results))
+    generator.start()
+    budget = args.seconds + (10 if args.rate is None else 0) + 60
+    try:
+        outcome = results.get(timeout=budget)
+    finally:
+        generator.join(timeout=30)
+        if generator.is_alive():
+            generator.terminate()
+    return outcome
+
+
+def _report(results: dict, start: dict, end: dict) -> int:
+    statuses, latencies = results["statuses"], results["latencies"]
+    total = sum(sum(by_status.values()) for by_status in statuses.values())
+    conflicts = sum(s.get(409, 0) for s in statuses.values())
+    errors = {
+        operation: {code: n for code, n in by_status.items()
+                    if not 200 <= code < 300 and code != 409}
+        for operation, by_status in statuses.items()
+    }
+    error_count = sum(sum(e.values()) for e in errors.values())
+    if results["capacity"] is not None:
+        print(f"capacity (closed loop, 10 s): {results['capacity']:.1f} requests/s")
+    print(f"target rate: {results['rate']:.1f} requests/s for "
+          f"{results['elapsed']:.0f} s; slots skipped (server too slow): "
+          f"{results['skipped']}")
+    print(f"requests: {total} ({total / results['elapsed']:.1f}/s)")
+    print(f"errors (non-2xx, 409 aside): {error_count} "
+          f"({100 * error_count / max(total, 1):.2f}%) "
+          f"{ {k: v for k, v in errors.items() if v} }")
+    print(f"expected 409s (a task claimed by another officer first): {conflicts}")
+    print(f"{'operation':<10} {'count':>7} {'p50 ms':>8} {'p95 ms':>8}  statuses")
+    for operation in sorted(latencies):
+        times = sorted(latencies[operation])
+        print(f"{operation:<10} {len(times):>7} {_quantile(times, 0.5):>8.1f} "
+              f"{_quantile(times, 0.95):>8.1f}  {dict(sorted(statuses[operation].items()))}")
+    for pid in sorted(set(start) | set(end)):
+        print(f"gunicorn worker {pid}: VmRSS {_mib(start.get(pid))} at start, "
+              f"{_mib(end.get(pid))} at end")
+    return 1 if error_count else 0
+
+
+def _quantile(times: list[float], q: float) -> float:
+    if len(times) < 2:
+        return 1000 * (times[0] if times else 0.0)
+    return 1000 * statistics.quantiles(times, n=100, method="inclusive")[round(q * 100) - 1]
+
+
+def _mib(kib: int | None) -> str:
+    return "gone" if kib is None else f"{kib / 1024:.1f} MiB"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
