@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from .db import utcnow
@@ -37,14 +37,18 @@ def _digest(prev_hash: str, chain: str, seq: int, at: datetime, actor: str,
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _append(session, chain, seq, prev_hash, actor, action, detail, at) -> AuditEvent:
+def _row(chain, seq, prev_hash, actor, action, detail, at) -> dict[str, Any]:
     # Microseconds are dropped so the hash survives databases that keep fewer.
     at = (at or utcnow()).astimezone(timezone.utc).replace(microsecond=0)
-    event = AuditEvent(
-        chain=chain, seq=seq, at=at, actor=actor, action=action, detail=detail,
-        prev_hash=prev_hash,
-        hash=_digest(prev_hash, chain, seq, at, actor, action, detail),
-    )
+    return {
+        "chain": chain, "seq": seq, "at": at, "actor": actor, "action": action,
+        "detail": detail, "prev_hash": prev_hash,
+        "hash": _digest(prev_hash, chain, seq, at, actor, action, detail),
+    }
+
+
+def _append(session, chain, seq, prev_hash, actor, action, detail, at) -> AuditEvent:
+    event = AuditEvent(**_row(chain, seq, prev_hash, actor, action, detail, at))
     session.add(event)
     return event
 
@@ -61,6 +65,31 @@ def record_for_instance(
     instance.audit_seq = event.seq
     instance.audit_hash = event.hash
     return event
+
+
+def pending_for_instance(
+    pending: list[dict[str, Any]], instance: Instance, actor: str, action: str,
+    detail: dict[str, Any] | None = None, at: datetime | None = None,
+) -> None:
+    """Like :func:`record_for_instance`, but collect the row for :func:`write`.
+
+    The instance's head moves at once, as there; the row reaches the database
+    only when the caller writes the batch, in the same transaction.
+    """
+    row = _row(instance_chain(instance.id), instance.audit_seq + 1,
+               instance.audit_hash or GENESIS, actor, action, detail or {}, at)
+    instance.audit_seq = row["seq"]
+    instance.audit_hash = row["hash"]
+    pending.append(row)
+
+
+def write(session: Session, pending: list[dict[str, Any]]) -> None:
+    """Insert collected rows in one statement, without reading anything back."""
+    if not pending:
+        return
+
+    session.execute(insert(AuditEvent.__table__), pending)
+    pending.clear()
 
 
 def record(

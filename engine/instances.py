@@ -104,6 +104,9 @@ class InstanceService:
         self.deadlines = deadlines or NoDeadlines()
         self.listeners = list(listeners)
         self.clock = clock
+        # Audit rows of the current call, written in one statement before the
+        # call's flush (see _write).
+        self._pending_audit: list[dict[str, Any]] = []
 
     # -- starting ------------------------------------------------------------
 
@@ -118,6 +121,7 @@ class InstanceService:
         agencies: set[str] | None = None,
     ) -> Instance:
         """Start an instance and run it to its first wait. Flushes; caller commits."""
+        self._pending_audit.clear()
         process_version = self._version(process_id, version)
         bindings = _checked_bindings(process_version, lane_bindings or {}, agencies)
         spec, subprocess_specs = self.specs.specs_for(self.session, process_version)
@@ -131,8 +135,8 @@ class InstanceService:
         )
         self.session.add(instance)
         self.session.flush()
-        audit.record_for_instance(self.session, instance, actor, "instance_started",
-                                  {"process_id": process_id, "version": process_version.version})
+        self._audit(instance, actor, "instance_started",
+                    {"process_id": process_id, "version": process_version.version})
         change = InstanceChange(instance, actor)
         self._advance(_Loaded(instance, workflow), change, before=set())
         logger.info("instance started", extra={"instance_id": instance.id,
@@ -202,8 +206,8 @@ class InstanceService:
             task.state, task.completed_at, task.completed_by = (
                 TaskState.COMPLETED.value, self.clock(), actor)
             change = InstanceChange(loaded.instance, actor, closed=[task])
-            audit.record_for_instance(self.session, loaded.instance, actor, "task_completed",
-                                      {"task_id": task.id, "element_id": task.element_id})
+            self._audit(loaded.instance, actor, "task_completed",
+                        {"task_id": task.id, "element_id": task.element_id})
             self._advance(loaded, change, before=before - {task.id})
             return loaded.instance
 
@@ -256,8 +260,8 @@ class InstanceService:
             instance.status, instance.ended_at, instance.due_at = (
                 InstanceStatus.CANCELLED.value, self.clock(), None)
             instance.state = dump_workflow(loaded.workflow)
-            audit.record_for_instance(self.session, instance, actor, "instance_cancelled",
-                                      {"reason": reason})
+            self._audit(instance, actor, "instance_cancelled",
+                        {"reason": reason})
             self._notify(change)
             return instance
 
@@ -282,8 +286,8 @@ class InstanceService:
                 failed._set_state(SpiffState.READY)
             instance.status = InstanceStatus.RUNNING.value
             instance.error_message = instance.error_element_id = instance.error_line = None
-            audit.record_for_instance(self.session, instance, actor, "instance_retried",
-                                      {"data_keys": sorted(data or {})})
+            self._audit(instance, actor, "instance_retried",
+                        {"data_keys": sorted(data or {})})
             change = InstanceChange(instance, actor)
             self._advance(loaded, change, before=_waiting_ids(loaded.workflow))
             return instance
@@ -320,8 +324,8 @@ class InstanceService:
             target = self._version(instance.process_version.process_id, to_version)
             loaded = self._load(instance)
             self._migrate_workflow(loaded, target)
-            audit.record_for_instance(
-                self.session, instance, actor, "instance_migrated",
+            self._audit(
+                instance, actor, "instance_migrated",
                 {"from_version": instance.process_version.version, "to_version": target.version})
             instance.process_version = target
             change = InstanceChange(instance, actor)
@@ -349,8 +353,11 @@ class InstanceService:
 
     def _in_transaction(self, attempt):
         for attempt_number in range(1, MAX_ATTEMPTS + 1):
+            # Rows collected by a failed attempt were never written.
+            self._pending_audit.clear()
             try:
                 result = attempt()
+                audit.write(self.session, self._pending_audit)
                 self.session.commit()
                 return result
             except (StaleDataError, IntegrityError) as race:
@@ -391,8 +398,8 @@ class InstanceService:
     def _touch(self, task: Task, actor: str, action: str, detail: dict | None = None):
         """Record a change to a task that leaves the workflow itself alone."""
         instance = self.get(task.instance_id)
-        audit.record_for_instance(self.session, instance, actor, action,
-                                  {"task_id": task.id, **(detail or {})})
+        self._audit(instance, actor, action,
+                    {"task_id": task.id, **(detail or {})})
 
     def _load(self, instance: Instance) -> _Loaded:
         spec, subprocess_specs = self.specs.specs_for(self.session, instance.process_version)
@@ -414,7 +421,7 @@ class InstanceService:
             change.closed += self._close_tasks(gone, TaskState.CANCELLED)
         self._settle(instance, workflow, change)
         instance.state = dump_workflow(workflow)
-        self.session.flush()
+        self._write()
         self._notify(change)
 
     def _fail_in_task(self, loaded: _Loaded, failure: WorkflowException, actor: str):
@@ -422,8 +429,17 @@ class InstanceService:
         self._record_incident(instance, failure)
         self._settle(instance, loaded.workflow, InstanceChange(instance, actor))
         instance.state = dump_workflow(loaded.workflow)
-        self.session.flush()
+        self._write()
         return instance
+
+    def _audit(self, instance: Instance, actor: str, action: str,
+               detail: dict[str, Any] | None = None) -> None:
+        audit.pending_for_instance(self._pending_audit, instance, actor, action, detail)
+
+    def _write(self) -> None:
+        """Send the call's changes: its audit rows, then the ORM's pending rows."""
+        audit.write(self.session, self._pending_audit)
+        self.session.flush()
 
     def _record_incident(self, instance: Instance, failure: WorkflowException) -> None:
         element_id = getattr(getattr(failure, "task_spec", None), "bpmn_id", None)
@@ -431,8 +447,8 @@ class InstanceService:
         instance.error_message = str(failure).split("\n")[0][:2000]
         instance.error_element_id = element_id
         instance.error_line = instance.process_version.line_of(element_id)
-        audit.record_for_instance(self.session, instance, "engine", "incident",
-                                  {"element_id": element_id, "message": instance.error_message})
+        self._audit(instance, "engine", "incident",
+                    {"element_id": element_id, "message": instance.error_message})
         logger.warning("instance step failed", extra={
             "instance_id": instance.id, "element_id": element_id})
 
@@ -452,9 +468,9 @@ class InstanceService:
             task.connector_params = _evaluated_params(spiff_task)
         task.deadline = self.deadlines.task_deadline(instance, task)
         self.session.add(task)
-        audit.record_for_instance(self.session, instance, "engine", "task_created",
-                                  {"task_id": task.id, "element_id": task.element_id,
-                                   "agency": task.agency})
+        self._audit(instance, "engine", "task_created",
+                    {"task_id": task.id, "element_id": task.element_id,
+                     "agency": task.agency})
         return task
 
     def _close_tasks(self, ids: Iterable[str], state: TaskState) -> list[Task]:
@@ -479,8 +495,8 @@ class InstanceService:
         instance.ended_at = self.clock()
         instance.end_event_id = _end_event_reached(workflow)
         change.finished = True
-        audit.record_for_instance(self.session, instance, "engine", "instance_completed",
-                                  {"end_event_id": instance.end_event_id})
+        self._audit(instance, "engine", "instance_completed",
+                    {"end_event_id": instance.end_event_id})
 
     def _notify(self, change: InstanceChange) -> None:
         for listener in self.listeners:
