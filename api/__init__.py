@@ -58,10 +58,18 @@ def _init_limiter(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .errors import register_error_handler
     from .health import blueprint as health
-    from .views import API_PREFIX, applications, catalogue, docs, residents, tasks
+    from .views import (
+        API_PREFIX,
+        applications,
+        catalogue,
+        docs,
+        residents,
+        supervision,
+        tasks,
+    )
 
     app.register_blueprint(health)
-    for module in (catalogue, applications, tasks, residents, docs):
+    for module in (catalogue, applications, tasks, residents, supervision, docs):
         app.register_blueprint(module.blueprint, url_prefix=API_PREFIX)
     register_error_handler(app)
 

@@ -36,11 +36,15 @@ class Operation:
     errors: tuple[int, ...] = (400, 401, 403, 404, 422)
     description: str | None = None
     deprecated: bool = False
+    # A create-or-update answers 201 when it created, ``status`` otherwise.
+    creates: bool = False
 
 
 AGENCY_PAGE = s.page_of(s.AgencySchema, "AgencyPage")
 SERVICE_PAGE = s.page_of(s.ServiceSchema, "ServicePage")
 TASK_PAGE = s.page_of(s.TaskSchema, "TaskPage")
+ESCALATION_PAGE = s.page_of(s.EscalationSchema, "EscalationPage")
+CALENDAR_PAGE = s.page_of(s.CalendarExceptionSchema, "CalendarExceptionPage")
 CODE = {"code": "string"}
 TASK = {"task_id": "string"}
 
@@ -51,7 +55,8 @@ OPERATIONS = (
     Operation("get", "/services/{code}", "Show one service", s.ServiceDetailSchema,
               path_params=CODE),
     Operation("put", "/services/{code}", "Create or update a service (analyst)",
-              s.ServiceDetailSchema, body=s.ServiceInputSchema, path_params=CODE),
+              s.ServiceDetailSchema, body=s.ServiceInputSchema, path_params=CODE,
+              creates=True),
     Operation("post", "/diagrams", "Deploy BPMN diagrams (analyst)",
               s.DeploymentSchema, status=201, body=s.DiagramUploadSchema,
               content="multipart/form-data", errors=(400, 401, 403, 413, 422)),
@@ -89,6 +94,17 @@ OPERATIONS = (
               s.DeadlineSchema, query=s.DeadlineQuery),
     Operation("get", "/sla/summary", "Count tasks by SLA status",
               s.SummarySchema, query=s.SummaryQuery),
+    Operation("get", "/escalations", "List escalations in scope (supervisor)",
+              ESCALATION_PAGE, query=s.EscalationQuery),
+    Operation("post", "/escalations/{escalation_id}/acknowledge",
+              "Acknowledge an escalation (supervisor)", s.EscalationSchema,
+              path_params={"escalation_id": "integer"}, errors=(401, 403, 404, 409)),
+    Operation("get", "/calendar/exceptions", "List the calendar's exceptions (admin)",
+              CALENDAR_PAGE, query=s.PageQuery),
+    Operation("put", "/calendar/exceptions",
+              "Open or close a day, for one agency or all (admin)",
+              s.CalendarExceptionSchema, body=s.CalendarExceptionInputSchema,
+              errors=(400, 401, 403, 422), creates=True),
 )
 
 
@@ -150,6 +166,8 @@ def _responses(op: Operation) -> dict[str, Any]:
             "content": {"application/json": {"schema": op.response}},
         }
     }
+    if op.creates:
+        responses["201"] = dict(responses[str(op.status)], description="created")
     for status in op.errors:
         responses[str(status)] = {
             "description": "error",

@@ -274,3 +274,39 @@ class SummaryRowSchema(Schema):
 class SummarySchema(Schema):
     group_by = fields.String(required=True)
     items = fields.List(fields.Nested(SummaryRowSchema), required=True)
+
+
+# -- supervision: escalations and the calendar's exceptions ---------------------
+
+
+class EscalationQuery(PageQuery):
+    acknowledged = fields.Boolean(load_default=False)
+
+
+class EscalationSchema(Schema):
+    id = fields.Integer(required=True)
+    application_id = fields.Integer(allow_none=True)
+    tracking_number = fields.String(allow_none=True)
+    task_id = fields.String(allow_none=True)
+    level = fields.String(required=True, metadata={"enum": ["at_risk", "breached"]})
+    role = fields.String(required=True)
+    agency = fields.String(allow_none=True)
+    region_code = fields.String(allow_none=True)
+    created_at = JakartaDateTime(required=True)
+    acknowledged_by = fields.String(allow_none=True)
+    acknowledged_at = JakartaDateTime(allow_none=True)
+
+
+class CalendarExceptionInputSchema(Strict):
+    agency_code = fields.String(load_default=None, allow_none=True, validate=CODE)
+    day = fields.Date(required=True, validate=_within_calendar_years)
+    kind = fields.String(required=True, validate=validate.OneOf(["open", "closed"]))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class CalendarExceptionSchema(Schema):
+    id = fields.Integer(required=True)
+    agency_code = fields.String(allow_none=True)
+    day = fields.Date(required=True)
+    kind = fields.String(required=True)
+    reason = fields.String(required=True)

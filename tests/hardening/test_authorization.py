@@ -115,6 +115,44 @@ def sla_summary(world, who):
     return world.call("GET", "/sla/summary", **who)
 
 
+def _escalated(world) -> int:
+    """Submit an application and sweep far past its deadline; its escalation id."""
+    from datetime import timedelta
+
+    from api.extensions import db
+    from engine.db import utcnow
+    from engine.sla import Escalation, sweep
+    from processes.applications import Application
+
+    application = world.submit()
+    with world.app.app_context():
+        sweep(db.session, utcnow() + timedelta(days=60))
+        db.session.commit()
+        instance_id = db.session.get(Application, application["id"]).instance_id
+        return db.session.scalars(
+            db.select(Escalation.id).where(Escalation.instance_id == instance_id)
+        ).first()
+
+
+def list_escalations(world, who):
+    return world.call("GET", "/escalations", **who)
+
+
+def acknowledge_escalation(world, who):
+    escalation = _escalated(world)
+    return world.call("POST", f"/escalations/{escalation}/acknowledge", **who)
+
+
+def list_calendar_exceptions(world, who):
+    return world.call("GET", "/calendar/exceptions", **who)
+
+
+def save_calendar_exception(world, who):
+    closure = {"agency_code": "DISHUB", "day": "2025-03-05", "kind": "closed",
+               "reason": "office move"}
+    return world.call("PUT", "/calendar/exceptions", json=closure, **who)
+
+
 def openapi(world, who):
     return world.call("GET", "/openapi.json", **who)
 
@@ -142,6 +180,13 @@ MATRIX = {
     sla_summary: _statuses(officer=200, foreign_officer=200, supervisor=200,
                            foreign_supervisor=200, regent=200, analyst=200,
                            admin=200),
+    list_escalations: _statuses(supervisor=200, foreign_supervisor=200, regent=200,
+                                admin=200),
+    # The escalation is about DPMPTSP: to DISHUB's head it does not exist.
+    acknowledge_escalation: _statuses(supervisor=200, foreign_supervisor=404,
+                                      regent=200, admin=200),
+    list_calendar_exceptions: _statuses(admin=200),
+    save_calendar_exception: _statuses(admin=201),
     openapi: PUBLIC,
 }
 CASES = [
