@@ -28,11 +28,20 @@ def instance_chain(instance_id: int) -> str:
     return f"instance:{instance_id}"
 
 
-def _digest(prev_hash: str, chain: str, seq: int, at: datetime, actor: str,
-            action: str, detail: dict[str, Any]) -> str:
+def _digest(
+    prev_hash: str,
+    chain: str,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    detail: dict[str, Any],
+) -> str:
     payload = json.dumps(
         [prev_hash, chain, seq, at.isoformat(), actor, action, detail],
-        sort_keys=True, separators=(",", ":"), default=str,
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -41,8 +50,13 @@ def _row(chain, seq, prev_hash, actor, action, detail, at) -> dict[str, Any]:
     # Microseconds are dropped so the hash survives databases that keep fewer.
     at = (at or utcnow()).astimezone(timezone.utc).replace(microsecond=0)
     return {
-        "chain": chain, "seq": seq, "at": at, "actor": actor, "action": action,
-        "detail": detail, "prev_hash": prev_hash,
+        "chain": chain,
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "detail": detail,
+        "prev_hash": prev_hash,
         "hash": _digest(prev_hash, chain, seq, at, actor, action, detail),
     }
 
@@ -54,13 +68,23 @@ def _append(session, chain, seq, prev_hash, actor, action, detail, at) -> AuditE
 
 
 def record_for_instance(
-    session: Session, instance: Instance, actor: str, action: str,
-    detail: dict[str, Any] | None = None, at: datetime | None = None,
+    session: Session,
+    instance: Instance,
+    actor: str,
+    action: str,
+    detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> AuditEvent:
     """Append to the instance's chain and move its head on the instance row."""
     event = _append(
-        session, instance_chain(instance.id), instance.audit_seq + 1,
-        instance.audit_hash or GENESIS, actor, action, detail or {}, at,
+        session,
+        instance_chain(instance.id),
+        instance.audit_seq + 1,
+        instance.audit_hash or GENESIS,
+        actor,
+        action,
+        detail or {},
+        at,
     )
     instance.audit_seq = event.seq
     instance.audit_hash = event.hash
@@ -68,16 +92,27 @@ def record_for_instance(
 
 
 def pending_for_instance(
-    pending: list[dict[str, Any]], instance: Instance, actor: str, action: str,
-    detail: dict[str, Any] | None = None, at: datetime | None = None,
+    pending: list[dict[str, Any]],
+    instance: Instance,
+    actor: str,
+    action: str,
+    detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> None:
     """Like :func:`record_for_instance`, but collect the row for :func:`write`.
 
     The instance's head moves at once, as there; the row reaches the database
     only when the caller writes the batch, in the same transaction.
     """
-    row = _row(instance_chain(instance.id), instance.audit_seq + 1,
-               instance.audit_hash or GENESIS, actor, action, detail or {}, at)
+    row = _row(
+        instance_chain(instance.id),
+        instance.audit_seq + 1,
+        instance.audit_hash or GENESIS,
+        actor,
+        action,
+        detail or {},
+        at,
+    )
     instance.audit_seq = row["seq"]
     instance.audit_hash = row["hash"]
     pending.append(row)
@@ -93,13 +128,19 @@ def write(session: Session, pending: list[dict[str, Any]]) -> None:
 
 
 def record(
-    session: Session, chain: str, actor: str, action: str,
-    detail: dict[str, Any] | None = None, at: datetime | None = None,
+    session: Session,
+    chain: str,
+    actor: str,
+    action: str,
+    detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> AuditEvent:
     """Append to a chain that has no owning row (a process's deployments)."""
     last = session.scalar(
-        select(AuditEvent).where(AuditEvent.chain == chain)
-        .order_by(AuditEvent.seq.desc()).limit(1)
+        select(AuditEvent)
+        .where(AuditEvent.chain == chain)
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
     )
     seq, prev_hash = (last.seq + 1, last.hash) if last else (1, GENESIS)
     return _append(session, chain, seq, prev_hash, actor, action, detail or {}, at)
@@ -133,8 +174,15 @@ def _check_link(event: AuditEvent, previous: AuditEvent | None) -> list[Break]:
         return [Break(event.chain, expected_seq, "row missing")]
     if event.prev_hash != expected_prev:
         return [Break(event.chain, event.seq, "does not follow the previous row")]
-    recomputed = _digest(event.prev_hash, event.chain, event.seq, event.at,
-                         event.actor, event.action, event.detail)
+    recomputed = _digest(
+        event.prev_hash,
+        event.chain,
+        event.seq,
+        event.at,
+        event.actor,
+        event.action,
+        event.detail,
+    )
     if recomputed != event.hash:
         return [Break(event.chain, event.seq, "row was altered")]
     return []

@@ -39,17 +39,41 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN_NS, "spiff": SPIFF_NS}
 
 FLOW_NODE_TAGS = {
-    "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask",
-    "receiveTask", "businessRuleTask", "callActivity", "subProcess", "transaction",
-    "adHocSubProcess", "startEvent", "endEvent", "intermediateCatchEvent",
-    "intermediateThrowEvent", "boundaryEvent", "exclusiveGateway", "parallelGateway",
-    "inclusiveGateway", "eventBasedGateway", "complexGateway", "choreographyTask",
+    "task",
+    "userTask",
+    "manualTask",
+    "scriptTask",
+    "serviceTask",
+    "sendTask",
+    "receiveTask",
+    "businessRuleTask",
+    "callActivity",
+    "subProcess",
+    "transaction",
+    "adHocSubProcess",
+    "startEvent",
+    "endEvent",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "boundaryEvent",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+    "eventBasedGateway",
+    "complexGateway",
+    "choreographyTask",
 }
 TIMER_TAGS = ("timeDate", "timeDuration", "timeCycle")
-_ISO_DURATION = r"-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?"
-_ISO_DATETIME = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}([.,]\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
+_ISO_DURATION = (
+    r"-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?"
+)
+_ISO_DATETIME = (
+    r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}([.,]\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
+)
 _ISO_PART = rf"({_ISO_DURATION}|{_ISO_DATETIME})"
-ISO_8601 = re.compile(rf"^(R\d*/{_ISO_PART}(/{_ISO_PART})?|{_ISO_PART})$", re.IGNORECASE)
+ISO_8601 = re.compile(
+    rf"^(R\d*/{_ISO_PART}(/{_ISO_PART})?|{_ISO_PART})$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -136,12 +160,16 @@ def _element_lines(tree: etree._ElementTree) -> dict[str, int]:
     }
 
 
-def _check_bpmn(document: _Document, agencies: set[str], roles: set[str]) -> list[Problem]:
+def _check_bpmn(
+    document: _Document, agencies: set[str], roles: set[str]
+) -> list[Problem]:
     root = document.root
     processes = root.findall("bpmn:process", NS)
     problems = []
     if not any(_is_executable(process) for process in processes):
-        problems.append(_problem(document, root, "no executable process (isExecutable=\"true\")"))
+        problems.append(
+            _problem(document, root, 'no executable process (isExecutable="true")')
+        )
     for process in processes:
         problems += _check_lanes(document, process, agencies, roles)
         problems += _check_flows(document, process)
@@ -167,18 +195,22 @@ def _check_lanes(document, process, agencies, roles) -> list[Problem]:
     for lane in process.iterfind(".//bpmn:lane", NS):
         name = (lane.get("name") or "").strip()
         if name not in agencies and name not in roles:
-            problems.append(_problem(
-                document, lane,
-                f"lane {name!r} is not an agency code"
-                + (" or a role" if roles else "")
-                + "; name the lane after the agency that does its work",
-            ))
+            problems.append(
+                _problem(
+                    document,
+                    lane,
+                    f"lane {name!r} is not an agency code"
+                    + (" or a role" if roles else "")
+                    + "; name the lane after the agency that does its work",
+                )
+            )
     return problems
 
 
 def _check_flows(document, process) -> list[Problem]:
     node_ids = {
-        element.get("id") for element in process.iter()
+        element.get("id")
+        for element in process.iter()
         if isinstance(element.tag, str) and element.get("id")
     }
     problems = []
@@ -188,9 +220,11 @@ def _check_flows(document, process) -> list[Problem]:
         for end in ("sourceRef", "targetRef"):
             ref = flow.get(end)
             if not ref or ref not in node_ids:
-                problems.append(_problem(
-                    document, flow, f"sequence flow {end} {ref!r} names no element"
-                ))
+                problems.append(
+                    _problem(
+                        document, flow, f"sequence flow {end} {ref!r} names no element"
+                    )
+                )
     return problems
 
 
@@ -198,11 +232,18 @@ def _check_supported(document, process) -> list[Problem]:
     parser = _Parser()
     problems = []
     for element in process.iter():
-        if not isinstance(element.tag, str) or not element.tag.startswith(f"{{{BPMN_NS}}}"):
+        if not isinstance(element.tag, str) or not element.tag.startswith(
+            f"{{{BPMN_NS}}}"
+        ):
             continue
         tag = _local(element)
-        if tag in FLOW_NODE_TAGS and parser._get_parser_class(element.tag) == (None, None):
-            problems.append(_problem(document, element, f"{tag} is not supported by the engine"))
+        if tag in FLOW_NODE_TAGS and parser._get_parser_class(element.tag) == (
+            None,
+            None,
+        ):
+            problems.append(
+                _problem(document, element, f"{tag} is not supported by the engine")
+            )
     return problems
 
 
@@ -213,11 +254,14 @@ def _check_expressions(document, process) -> list[Problem]:
             compile_script(source) if kind == "script" else compile_expression(source)
         except ScriptRefused as refused:
             owner = _owner(element)
-            problems.append(Problem(
-                document.name, owner.get("id"),
-                _script_line(element, refused.line),
-                f"{kind} is not allowed: {refused}",
-            ))
+            problems.append(
+                Problem(
+                    document.name,
+                    owner.get("id"),
+                    _script_line(element, refused.line),
+                    f"{kind} is not allowed: {refused}",
+                )
+            )
     return problems
 
 
@@ -228,7 +272,12 @@ def _expressions(process):
     for tag in ("preScript", "postScript"):
         for script in process.iterfind(f".//spiff:{tag}", NS):
             yield script, script.text or "", "script"
-    for tag in ("conditionExpression", "loopCardinality", "completionCondition", "condition"):
+    for tag in (
+        "conditionExpression",
+        "loopCardinality",
+        "completionCondition",
+        "condition",
+    ):
         for expression in process.iterfind(f".//bpmn:{tag}", NS):
             if (expression.text or "").strip():
                 yield expression, expression.text, "expression"
@@ -280,23 +329,28 @@ class _Bundle:
         ]
 
     def resolve_external_calls(self, session: Session) -> list[Problem]:
+        """Find each called process outside this upload among deployed versions."""
         self.session = session
-        problems = []
-        for document in self.bpmn:
-            for call in document.root.iterfind(".//bpmn:callActivity", NS):
-                called = call.get("calledElement")
-                if called in self.defined or called in self.external:
-                    continue
-                version = latest_version(session, called) if called else None
-                if version is None:
-                    problems.append(_problem(
-                        document, call,
-                        f"calls process {called!r}, which is neither in this upload "
-                        "nor deployed",
-                    ))
-                    continue
-                self.external[called] = version
-        return problems
+        calls = [
+            (document, call)
+            for document in self.bpmn
+            for call in document.root.iterfind(".//bpmn:callActivity", NS)
+        ]
+        problems = [self._resolve(session, document, call) for document, call in calls]
+        return [problem for problem in problems if problem is not None]
+
+    def _resolve(self, session, document, call) -> Problem | None:
+        called = call.get("calledElement")
+        if called in self.defined or called in self.external:
+            return None
+
+        version = latest_version(session, called) if called else None
+        if version is None:
+            message = f"calls process {called!r}, neither in this upload nor deployed"
+            return _problem(document, call, message)
+
+        self.external[called] = version
+        return None
 
     def build_specs(self) -> list[Problem]:
         parser = _Parser()
@@ -306,7 +360,9 @@ class _Bundle:
                 parser.add_bpmn_xml(_prepared(document.tree), document.name)
             for document in self.dmn:
                 parser.add_dmn_xml(document.root, document.name)
-            _add_versions(parser, self.session, self.external.values(), set(self.defined))
+            _add_versions(
+                parser, self.session, self.external.values(), set(self.defined)
+            )
         except (ValidationException, SpiffWorkflowException) as error:
             return [self._located(error)]
         for process_id in self.executable_ids():
@@ -325,12 +381,19 @@ class _Bundle:
         # SpiffWorkflow parses a process by recursing along its flows, so a
         # chain of some hundreds of nodes exceeds Python's recursion limit.
         document = self.defined[process_id]
-        process = next(p for p in document.root.findall("bpmn:process", NS)
-                       if p.get("id") == process_id)
-        nodes = sum(1 for e in process.iter()
-                    if isinstance(e.tag, str) and _local(e) in FLOW_NODE_TAGS)
+        process = next(
+            p
+            for p in document.root.findall("bpmn:process", NS)
+            if p.get("id") == process_id
+        )
+        nodes = sum(
+            1
+            for e in process.iter()
+            if isinstance(e.tag, str) and _local(e) in FLOW_NODE_TAGS
+        )
         return _problem(
-            document, process,
+            document,
+            process,
             f"the process is too long to parse: {nodes} flow nodes in a chain; "
             "split it into call activities",
         )
@@ -397,7 +460,10 @@ def _specs_for(parser: _Parser, process_id: str) -> tuple[Any, dict[str, Any]]:
 
 
 def _add_versions(
-    parser: _Parser, session: Session, versions: Iterable[ProcessVersion], seen: set[str]
+    parser: _Parser,
+    session: Session,
+    versions: Iterable[ProcessVersion],
+    seen: set[str],
 ) -> None:
     """Add called processes' diagrams to ``parser``, with what they call in turn."""
     pending = list(versions)
@@ -411,7 +477,9 @@ def _add_versions(
         parser.add_bpmn_xml(_prepared(tree), version.file_name)
         for name, text in version.decision_files.items():
             parser.add_dmn_xml(etree.fromstring(text.encode()), name)
-        pending.extend(session.get(ProcessVersion, i) for i in version.dependencies.values())
+        pending.extend(
+            session.get(ProcessVersion, i) for i in version.dependencies.values()
+        )
 
 
 def _skip_defined(tree: etree._ElementTree, defined: set[str]) -> None:
@@ -438,7 +506,9 @@ def deploy(
     Flushes, does not commit. Raises :class:`DiagramInvalid` with every
     problem found; nothing is stored then.
     """
-    bundle = check_diagrams(session, files, agencies=agencies, roles=roles, limits=limits)
+    bundle = check_diagrams(
+        session, files, agencies=agencies, roles=roles, limits=limits
+    )
     dependencies = {called: version.id for called, version in bundle.external.items()}
     content_hash = bundle.content_hash()
     versions = [
@@ -473,7 +543,9 @@ def _store_version(session, bundle, process_id, content_hash, dependencies, acto
 
     document = bundle.defined[process_id]
     process = next(
-        p for p in document.root.findall("bpmn:process", NS) if p.get("id") == process_id
+        p
+        for p in document.root.findall("bpmn:process", NS)
+        if p.get("id") == process_id
     )
     version = ProcessVersion(
         process_id=process_id,
@@ -492,9 +564,16 @@ def _store_version(session, bundle, process_id, content_hash, dependencies, acto
     )
     session.add(version)
     session.flush()
-    audit.record(session, f"process:{process_id}", actor, "diagram_deployed",
-                 {"version": version.version, "content_hash": content_hash})
-    logger.info("diagram deployed", extra={"process_id": process_id, "version": version.version})
+    audit.record(
+        session,
+        f"process:{process_id}",
+        actor,
+        "diagram_deployed",
+        {"version": version.version, "content_hash": content_hash},
+    )
+    logger.info(
+        "diagram deployed", extra={"process_id": process_id, "version": version.version}
+    )
     return version
 
 
@@ -504,7 +583,10 @@ def _dependencies_of(bundle, document, external) -> dict[str, int]:
     other_files = {
         pid: doc for pid, doc in bundle.defined.items() if doc is not document
     }
-    calls = {call.get("calledElement") for call in document.root.iterfind(".//bpmn:callActivity", NS)}
+    calls = {
+        call.get("calledElement")
+        for call in document.root.iterfind(".//bpmn:callActivity", NS)
+    }
     deps = {called: vid for called, vid in external.items() if called in calls}
     # -1 marks a sibling file's process until its version is stored.
     deps.update({called: -1 for called in calls if called in other_files})
@@ -512,13 +594,18 @@ def _dependencies_of(bundle, document, external) -> dict[str, int]:
 
 
 def _roles_used(process, bundle) -> set[str]:
-    names = {(lane.get("name") or "").strip() for lane in process.iterfind(".//bpmn:lane", NS)}
+    names = {
+        (lane.get("name") or "").strip()
+        for lane in process.iterfind(".//bpmn:lane", NS)
+    }
     return {name for name in names if name and name.islower()}
 
 
 def _next_version_number(session: Session, process_id: str) -> int:
     current = session.scalar(
-        select(func.max(ProcessVersion.version)).where(ProcessVersion.process_id == process_id)
+        select(func.max(ProcessVersion.version)).where(
+            ProcessVersion.process_id == process_id
+        )
     )
     return (current or 0) + 1
 

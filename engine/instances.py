@@ -54,8 +54,12 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 50
 # What a call needs of the process version when its spec is cached.
-_VERSION_KEY = (ProcessVersion.process_id, ProcessVersion.version,
-                ProcessVersion.content_hash, ProcessVersion.file_name)
+_VERSION_KEY = (
+    ProcessVersion.process_id,
+    ProcessVersion.version,
+    ProcessVersion.content_hash,
+    ProcessVersion.file_name,
+)
 
 
 @dataclass
@@ -130,27 +134,42 @@ class InstanceService:
         workflow.task_tree.data.update(data)
 
         instance = Instance(
-            process_version=process_version, lane_bindings=bindings,
-            started_by=actor, started_at=self.clock(), state=b"",
+            process_version=process_version,
+            lane_bindings=bindings,
+            started_by=actor,
+            started_at=self.clock(),
+            state=b"",
         )
         self.session.add(instance)
         self.session.flush()
-        self._audit(instance, actor, "instance_started",
-                    {"process_id": process_id, "version": process_version.version})
+        self._audit(
+            instance,
+            actor,
+            "instance_started",
+            {"process_id": process_id, "version": process_version.version},
+        )
         change = InstanceChange(instance, actor)
         self._advance(_Loaded(instance, workflow), change, before=set())
-        logger.info("instance started", extra={"instance_id": instance.id,
-                                               "process_id": process_id})
+        logger.info(
+            "instance started",
+            extra={"instance_id": instance.id, "process_id": process_id},
+        )
         return instance
 
     def _version(self, process_id: str, version: int | None) -> ProcessVersion:
         if version is None:
             found = latest_version(self.session, process_id)
         else:
-            found = self.session.scalar(select(ProcessVersion).where(
-                ProcessVersion.process_id == process_id, ProcessVersion.version == version))
+            found = self.session.scalar(
+                select(ProcessVersion).where(
+                    ProcessVersion.process_id == process_id,
+                    ProcessVersion.version == version,
+                )
+            )
         if found is None:
-            raise NotFound(f"process {process_id!r} version {version or 'latest'} is not deployed")
+            raise NotFound(
+                f"process {process_id!r} version {version or 'latest'} is not deployed"
+            )
         return found
 
     # -- reading -------------------------------------------------------------
@@ -168,10 +187,15 @@ class InstanceService:
         return task
 
     def open_tasks(self, instance_id: int) -> list[Task]:
-        return list(self.session.scalars(
-            select(Task).where(Task.instance_id == instance_id, Task.state.in_(OPEN_TASK_STATES))
-            .order_by(Task.created_at, Task.id)
-        ))
+        return list(
+            self.session.scalars(
+                select(Task)
+                .where(
+                    Task.instance_id == instance_id, Task.state.in_(OPEN_TASK_STATES)
+                )
+                .order_by(Task.created_at, Task.id)
+            )
+        )
 
     def data(self, instance_id: int) -> dict[str, Any]:
         """The instance's current process data (the data of its latest task)."""
@@ -189,6 +213,7 @@ class InstanceService:
         A task claimed by someone else, or no longer open, is refused with
         :class:`Conflict`. Commits.
         """
+
         def attempt() -> Instance:
             task, instance = self._open_task_and_instance(task_id)
             if task.state == TaskState.CLAIMED and task.claimed_by != actor:
@@ -204,10 +229,17 @@ class InstanceService:
                 return self._fail_in_task(loaded, failure, actor)
 
             task.state, task.completed_at, task.completed_by = (
-                TaskState.COMPLETED.value, self.clock(), actor)
+                TaskState.COMPLETED.value,
+                self.clock(),
+                actor,
+            )
             change = InstanceChange(loaded.instance, actor, closed=[task])
-            self._audit(loaded.instance, actor, "task_completed",
-                        {"task_id": task.id, "element_id": task.element_id})
+            self._audit(
+                loaded.instance,
+                actor,
+                "task_completed",
+                {"task_id": task.id, "element_id": task.element_id},
+            )
             self._advance(loaded, change, before=before - {task.id})
             return loaded.instance
 
@@ -239,6 +271,7 @@ class InstanceService:
 
     def assign(self, task_id: str, user: str, actor: str) -> Task:
         """Give an open task to ``user``, whoever held it (a supervisor's act)."""
+
         def attempt() -> Task:
             task = self._open_task(task_id)
             task.state, task.claimed_by = TaskState.CLAIMED.value, user
@@ -258,10 +291,12 @@ class InstanceService:
             change = InstanceChange(instance, actor, finished=True)
             change.closed = self._close_open_tasks(instance.id, TaskState.CANCELLED)
             instance.status, instance.ended_at, instance.due_at = (
-                InstanceStatus.CANCELLED.value, self.clock(), None)
+                InstanceStatus.CANCELLED.value,
+                self.clock(),
+                None,
+            )
             instance.state = dump_workflow(loaded.workflow)
-            self._audit(instance, actor, "instance_cancelled",
-                        {"reason": reason})
+            self._audit(instance, actor, "instance_cancelled", {"reason": reason})
             self._notify(change)
             return instance
 
@@ -275,19 +310,25 @@ class InstanceService:
         ``data`` is merged into the failed task first, for when the cause was
         missing or wrong data: the step sees the fix when it runs again.
         """
+
         def attempt() -> Instance:
             instance = self.get(instance_id)
             if instance.status != InstanceStatus.ERROR:
-                raise Conflict(f"instance {instance_id} is {instance.status}, not in error")
+                raise Conflict(
+                    f"instance {instance_id} is {instance.status}, not in error"
+                )
 
             loaded = self._load(instance)
             for failed in loaded.workflow.get_tasks(state=SpiffState.ERROR):
                 failed.data.update(data or {})
                 failed._set_state(SpiffState.READY)
             instance.status = InstanceStatus.RUNNING.value
-            instance.error_message = instance.error_element_id = instance.error_line = None
-            self._audit(instance, actor, "instance_retried",
-                        {"data_keys": sorted(data or {})})
+            instance.error_message = instance.error_element_id = instance.error_line = (
+                None
+            )
+            self._audit(
+                instance, actor, "instance_retried", {"data_keys": sorted(data or {})}
+            )
             change = InstanceChange(instance, actor)
             self._advance(loaded, change, before=_waiting_ids(loaded.workflow))
             return instance
@@ -296,6 +337,7 @@ class InstanceService:
 
     def fire_timers(self, instance_id: int, actor: str = "timer") -> Instance:
         """Fire whatever timers of the instance are due and run on from them."""
+
         def attempt() -> Instance:
             instance = self.get(instance_id)
             if instance.status != InstanceStatus.RUNNING:
@@ -316,6 +358,7 @@ class InstanceService:
         Refused with :class:`MigrationRefused` when a task the instance waits
         on has no counterpart in the target version.
         """
+
         def attempt() -> Instance:
             instance = self.get(instance_id)
             if not instance.is_open:
@@ -325,8 +368,14 @@ class InstanceService:
             loaded = self._load(instance)
             self._migrate_workflow(loaded, target)
             self._audit(
-                instance, actor, "instance_migrated",
-                {"from_version": instance.process_version.version, "to_version": target.version})
+                instance,
+                actor,
+                "instance_migrated",
+                {
+                    "from_version": instance.process_version.version,
+                    "to_version": target.version,
+                },
+            )
             instance.process_version = target
             change = InstanceChange(instance, actor)
             self._advance(loaded, change, before=_waiting_ids(loaded.workflow))
@@ -338,13 +387,24 @@ class InstanceService:
         from .state import _SERIALIZER
 
         spec, subprocess_specs = self.specs.specs_for(self.session, target)
-        diff, sp_diffs = diff_workflow(_SERIALIZER.registry, loaded.workflow, spec, subprocess_specs)
-        waiting = {t.task_spec.bpmn_id for t in loaded.workflow.get_tasks(state=SpiffState.READY)
-                   if t.task_spec.manual}
+        diff, sp_diffs = diff_workflow(
+            _SERIALIZER.registry, loaded.workflow, spec, subprocess_specs
+        )
+        waiting = {
+            t.task_spec.bpmn_id
+            for t in loaded.workflow.get_tasks(state=SpiffState.READY)
+            if t.task_spec.manual
+        }
         missing = sorted(name for name in waiting if name not in spec.task_specs)
         if missing or sp_diffs:
-            reason = (f"tasks waiting at {', '.join(missing)} do not exist in version "
-                      f"{target.version}") if missing else "subprocesses differ"
+            reason = (
+                (
+                    f"tasks waiting at {', '.join(missing)} do not exist in version "
+                    f"{target.version}"
+                )
+                if missing
+                else "subprocesses differ"
+            )
             raise MigrationRefused(reason)
         migrate_workflow(diff, loaded.workflow, spec)
         loaded.workflow.subprocess_specs = subprocess_specs
@@ -362,8 +422,10 @@ class InstanceService:
                 return result
             except (StaleDataError, IntegrityError) as race:
                 self.session.rollback()
-                logger.debug("instance changed concurrently; retrying",
-                             extra={"attempt": attempt_number, "error": type(race).__name__})
+                logger.debug(
+                    "instance changed concurrently; retrying",
+                    extra={"attempt": attempt_number, "error": type(race).__name__},
+                )
             except BaseException:
                 self.session.rollback()
                 raise
@@ -398,16 +460,19 @@ class InstanceService:
     def _touch(self, task: Task, actor: str, action: str, detail: dict | None = None):
         """Record a change to a task that leaves the workflow itself alone."""
         instance = self.get(task.instance_id)
-        self._audit(instance, actor, action,
-                    {"task_id": task.id, **(detail or {})})
+        self._audit(instance, actor, action, {"task_id": task.id, **(detail or {})})
 
     def _load(self, instance: Instance) -> _Loaded:
-        spec, subprocess_specs = self.specs.specs_for(self.session, instance.process_version)
+        spec, subprocess_specs = self.specs.specs_for(
+            self.session, instance.process_version
+        )
         return _Loaded(instance, load_workflow(instance.state, spec, subprocess_specs))
 
     # -- running the engine and projecting its state -------------------------
 
-    def _advance(self, loaded: _Loaded, change: InstanceChange, before: set[str]) -> None:
+    def _advance(
+        self, loaded: _Loaded, change: InstanceChange, before: set[str]
+    ) -> None:
         instance, workflow = loaded.instance, loaded.workflow
         try:
             workflow.do_engine_steps()
@@ -415,7 +480,9 @@ class InstanceService:
             self._record_incident(instance, failure)
 
         waiting = {str(t.id): t for t in _waiting(workflow)}
-        change.created = [self._project(instance, t) for i, t in waiting.items() if i not in before]
+        change.created = [
+            self._project(instance, t) for i, t in waiting.items() if i not in before
+        ]
         gone = before - set(waiting)
         if gone:
             change.closed += self._close_tasks(gone, TaskState.CANCELLED)
@@ -432,8 +499,13 @@ class InstanceService:
         self._write()
         return instance
 
-    def _audit(self, instance: Instance, actor: str, action: str,
-               detail: dict[str, Any] | None = None) -> None:
+    def _audit(
+        self,
+        instance: Instance,
+        actor: str,
+        action: str,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
         audit.pending_for_instance(self._pending_audit, instance, actor, action, detail)
 
     def _write(self) -> None:
@@ -447,20 +519,32 @@ class InstanceService:
         instance.error_message = str(failure).split("\n")[0][:2000]
         instance.error_element_id = element_id
         instance.error_line = instance.process_version.line_of(element_id)
-        self._audit(instance, "engine", "incident",
-                    {"element_id": element_id, "message": instance.error_message})
-        logger.warning("instance step failed", extra={
-            "instance_id": instance.id, "element_id": element_id})
+        self._audit(
+            instance,
+            "engine",
+            "incident",
+            {"element_id": element_id, "message": instance.error_message},
+        )
+        logger.warning(
+            "instance step failed",
+            extra={"instance_id": instance.id, "element_id": element_id},
+        )
 
     def _project(self, instance: Instance, spiff_task) -> Task:
         spec = spiff_task.task_spec
-        properties = spec.extensions.get("properties", {}) if hasattr(spec, "extensions") else {}
+        properties = (
+            spec.extensions.get("properties", {}) if hasattr(spec, "extensions") else {}
+        )
         task = Task(
-            id=str(spiff_task.id), instance_id=instance.id, element_id=spec.bpmn_id,
-            name=spec.bpmn_name or spec.bpmn_id, agency=_agency_of(spiff_task, instance),
+            id=str(spiff_task.id),
+            instance_id=instance.id,
+            element_id=spec.bpmn_id,
+            name=spec.bpmn_name or spec.bpmn_id,
+            agency=_agency_of(spiff_task, instance),
             waits_on=properties.get("waits_on"),
             sla_working_days=_int_or_none(properties.get("sla_working_days")),
-            created_at=self.clock(), state=TaskState.READY.value,
+            created_at=self.clock(),
+            state=TaskState.READY.value,
         )
         if isinstance(spec, ServiceTask):
             task.kind = TaskKind.SERVICE.value
@@ -468,9 +552,12 @@ class InstanceService:
             task.connector_params = _evaluated_params(spiff_task)
         task.deadline = self.deadlines.task_deadline(instance, task)
         self.session.add(task)
-        self._audit(instance, "engine", "task_created",
-                    {"task_id": task.id, "element_id": task.element_id,
-                     "agency": task.agency})
+        self._audit(
+            instance,
+            "engine",
+            "task_created",
+            {"task_id": task.id, "element_id": task.element_id, "agency": task.agency},
+        )
         return task
 
     def _close_tasks(self, ids: Iterable[str], state: TaskState) -> list[Task]:
@@ -485,7 +572,9 @@ class InstanceService:
             task.state, task.completed_at = state.value, self.clock()
         return tasks
 
-    def _settle(self, instance: Instance, workflow: BpmnWorkflow, change: InstanceChange):
+    def _settle(
+        self, instance: Instance, workflow: BpmnWorkflow, change: InstanceChange
+    ):
         """Derive the instance's status, end event and next timer from the workflow."""
         instance.due_at = _next_timer(workflow)
         if instance.status == InstanceStatus.ERROR or not workflow.completed:
@@ -495,8 +584,12 @@ class InstanceService:
         instance.ended_at = self.clock()
         instance.end_event_id = _end_event_reached(workflow)
         change.finished = True
-        self._audit(instance, "engine", "instance_completed",
-                    {"end_event_id": instance.end_event_id})
+        self._audit(
+            instance,
+            "engine",
+            "instance_completed",
+            {"end_event_id": instance.end_event_id},
+        )
 
     def _notify(self, change: InstanceChange) -> None:
         for listener in self.listeners:
@@ -519,8 +612,11 @@ def _waiting(workflow: BpmnWorkflow):
 
 
 def _waiting_ids(workflow: BpmnWorkflow) -> set[str]:
-    return {str(t.id) for t in _tasks_in_state(workflow, SpiffState.READY)
-            if t.task_spec.manual}
+    return {
+        str(t.id)
+        for t in _tasks_in_state(workflow, SpiffState.READY)
+        if t.task_spec.manual
+    }
 
 
 def _tasks_in_state(workflow: BpmnWorkflow, state: int) -> list:
@@ -529,10 +625,16 @@ def _tasks_in_state(workflow: BpmnWorkflow, state: int) -> list:
     One pass over the task dictionaries: cheaper than the library's tree walk,
     for callers that need a set rather than the tree's order.
     """
-    workflows = [workflow, *(sub for sub in workflow.subprocesses.values()
-                             if not sub.completed)]
-    return [task for each in workflows for task in each.tasks.values()
-            if task.state == state]
+    workflows = [
+        workflow,
+        *(sub for sub in workflow.subprocesses.values() if not sub.completed),
+    ]
+    return [
+        task
+        for each in workflows
+        for task in each.tasks.values()
+        if task.state == state
+    ]
 
 
 def _agency_of(spiff_task, instance: Instance) -> str | None:
@@ -583,18 +685,26 @@ def _timer_due(event_value) -> datetime | None:
 
 
 def _end_event_reached(workflow: BpmnWorkflow) -> str | None:
-    ends = [t for t in workflow.tasks.values()
-            if isinstance(t.task_spec, EndEvent) and t.state == SpiffState.COMPLETED]
+    ends = [
+        t
+        for t in workflow.tasks.values()
+        if isinstance(t.task_spec, EndEvent) and t.state == SpiffState.COMPLETED
+    ]
     ends.sort(key=lambda t: t.last_state_change)
     return ends[-1].task_spec.bpmn_id if ends else None
 
 
-def _checked_bindings(version: ProcessVersion, bindings: dict[str, str],
-                      agencies: set[str] | None) -> dict[str, str]:
+def _checked_bindings(
+    version: ProcessVersion, bindings: dict[str, str], agencies: set[str] | None
+) -> dict[str, str]:
     unbound = sorted(set(version.roles) - set(bindings))
     if unbound:
         raise InvalidLaneBinding(f"role lanes {', '.join(unbound)} need an agency")
-    unknown = sorted(a for a in bindings.values() if agencies is not None and a not in agencies)
+    unknown = sorted(
+        a for a in bindings.values() if agencies is not None and a not in agencies
+    )
     if unknown:
-        raise InvalidLaneBinding(f"lane bindings name unknown agencies: {', '.join(unknown)}")
+        raise InvalidLaneBinding(
+            f"lane bindings name unknown agencies: {', '.join(unknown)}"
+        )
     return dict(bindings)

@@ -84,7 +84,9 @@ class Instance(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
-    status: Mapped[str] = mapped_column(String(16), default=InstanceStatus.RUNNING.value)
+    status: Mapped[str] = mapped_column(
+        String(16), default=InstanceStatus.RUNNING.value
+    )
     # zlib-compressed JSON of the workflow, without its spec (see engine.state).
     state: Mapped[bytes] = mapped_column(LargeBinary)
     lane_bindings: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)

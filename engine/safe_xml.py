@@ -61,7 +61,9 @@ def parse_xml(
 def _check_no_doctype(name: str, tree: etree._ElementTree) -> None:
     docinfo = tree.docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
-        raise _refuse(name, 1, "document type declarations (DTD, entities) are not allowed")
+        raise _refuse(
+            name, 1, "document type declarations (DTD, entities) are not allowed"
+        )
 
 
 def _check_shape(name: str, root: etree._Element, limits: XmlLimits) -> None:
@@ -72,10 +74,14 @@ def _check_shape(name: str, root: etree._Element, limits: XmlLimits) -> None:
         element, depth = stack.pop()
         count += 1
         if count > limits.max_elements:
-            raise _refuse(name, element.sourceline, f"more than {limits.max_elements} elements")
+            raise _refuse(
+                name, element.sourceline, f"more than {limits.max_elements} elements"
+            )
         if depth > limits.max_depth:
             raise _refuse(
-                name, element.sourceline, f"elements nested deeper than {limits.max_depth}"
+                name,
+                element.sourceline,
+                f"elements nested deeper than {limits.max_depth}",
             )
         if isinstance(element.tag, str) is False and element.tag is etree.Entity:
             raise _refuse(name, element.sourceline, "entity references are not allowed")

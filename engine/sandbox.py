@@ -95,10 +95,18 @@ def _guarded_lshift(left, right):
 
 
 _INPLACE = {
-    "+=": operator.add, "-=": operator.sub, "*=": _guarded_mul, "/=": operator.truediv,
-    "//=": operator.floordiv, "%=": operator.mod, "**=": _guarded_pow,
-    "<<=": _guarded_lshift, ">>=": operator.rshift, "&=": operator.and_,
-    "|=": operator.or_, "^=": operator.xor,
+    "+=": operator.add,
+    "-=": operator.sub,
+    "*=": _guarded_mul,
+    "/=": operator.truediv,
+    "//=": operator.floordiv,
+    "%=": operator.mod,
+    "**=": _guarded_pow,
+    "<<=": _guarded_lshift,
+    ">>=": operator.rshift,
+    "&=": operator.and_,
+    "|=": operator.or_,
+    "^=": operator.xor,
 }
 
 
@@ -118,12 +126,37 @@ def _getitem(container, key):
 
 
 _VETTED_BUILTINS = {
-    name: getattr(__builtins__, name, None) if not isinstance(__builtins__, dict)
+    name: getattr(__builtins__, name, None)
+    if not isinstance(__builtins__, dict)
     else __builtins__[name]
     for name in (
-        "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "filter", "float",
-        "int", "isinstance", "len", "list", "map", "max", "min", "reversed", "round",
-        "set", "sorted", "str", "sum", "tuple", "zip", "True", "False", "None",
+        "abs",
+        "all",
+        "any",
+        "bool",
+        "dict",
+        "divmod",
+        "enumerate",
+        "filter",
+        "float",
+        "int",
+        "isinstance",
+        "len",
+        "list",
+        "map",
+        "max",
+        "min",
+        "reversed",
+        "round",
+        "set",
+        "sorted",
+        "str",
+        "sum",
+        "tuple",
+        "zip",
+        "True",
+        "False",
+        "None",
     )
 }
 _VETTED_BUILTINS["range"] = _bounded_range
@@ -148,13 +181,17 @@ BASE_GLOBALS: dict[str, Any] = {
 @lru_cache(maxsize=8192)
 def compile_expression(source: str) -> CodeType:
     """Compile an expression, raising :class:`ScriptRefused` if it is not allowed."""
-    return _compiled(compile_restricted_eval(source.strip(), SCRIPT_FILENAME, policy=_DiagramPolicy))
+    return _compiled(
+        compile_restricted_eval(source.strip(), SCRIPT_FILENAME, policy=_DiagramPolicy)
+    )
 
 
 @lru_cache(maxsize=8192)
 def compile_script(source: str) -> CodeType:
     """Compile a script, raising :class:`ScriptRefused` if it is not allowed."""
-    return _compiled(compile_restricted_exec(source, SCRIPT_FILENAME, policy=_DiagramPolicy))
+    return _compiled(
+        compile_restricted_exec(source, SCRIPT_FILENAME, policy=_DiagramPolicy)
+    )
 
 
 def _compiled(result) -> CodeType:
@@ -206,7 +243,9 @@ class _TimeLimit:
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     """Evaluate over task data with vetted globals only, under a time limit."""
 
-    def __init__(self, helpers: dict[str, Any] | None = None, time_limit=DEFAULT_TIME_LIMIT):
+    def __init__(
+        self, helpers: dict[str, Any] | None = None, time_limit=DEFAULT_TIME_LIMIT
+    ):
         super().__init__(dict(helpers or {}))
         self.time_limit = time_limit
 
