@@ -93,4 +93,7 @@ def _init_workers(app: Flask) -> None:
     from processes.applications import kecamatan_of, service_days_of
     from workers.wiring import WorkerSettings, init_app
 
-    init_app(app, WorkerSettings(application_days=service_days_of, kecamatan_of=kecamatan_of))
+    settings = WorkerSettings(
+        application_days=service_days_of, kecamatan_of=kecamatan_of
+    )
+    init_app(app, settings)
