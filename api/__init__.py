@@ -42,6 +42,9 @@ def _import_models() -> None:
     import processes.models  # noqa: F401
     import workers.models  # noqa: F401  (with engine.sla's tables)
     import processes.applications  # noqa: F401
+    import processes.documents  # noqa: F401
+    import processes.queue_tickets  # noqa: F401
+    import processes.satisfaction  # noqa: F401
 
     from . import models  # noqa: F401
 
@@ -64,12 +67,15 @@ def _register_blueprints(app: Flask) -> None:
         catalogue,
         docs,
         residents,
+        satisfaction,
         supervision,
         tasks,
     )
 
     app.register_blueprint(health)
-    for module in (catalogue, applications, tasks, residents, supervision, docs):
+    modules = (catalogue, applications, tasks, residents, supervision, satisfaction,
+               docs)
+    for module in modules:
         app.register_blueprint(module.blueprint, url_prefix=API_PREFIX)
     register_error_handler(app)
 

@@ -94,6 +94,11 @@ OPERATIONS = (
               s.DeadlineSchema, query=s.DeadlineQuery),
     Operation("get", "/sla/summary", "Count tasks by SLA status",
               s.SummarySchema, query=s.SummaryQuery),
+    Operation("get", "/satisfaction", "Public satisfaction index by service or "
+              "agency (supervisor)", s.SatisfactionSchema, query=s.SatisfactionQuery,
+              errors=(400, 401, 403, 422),
+              description="IKM of PermenPANRB 14/2017: the mean of the nine "
+              "element means times 25. An agency head sees its own services."),
     Operation("get", "/escalations", "List escalations in scope (supervisor)",
               ESCALATION_PAGE, query=s.EscalationQuery),
     Operation("post", "/escalations/{escalation_id}/acknowledge",

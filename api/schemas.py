@@ -276,6 +276,32 @@ class SummarySchema(Schema):
     items = fields.List(fields.Nested(SummaryRowSchema), required=True)
 
 
+# -- the public satisfaction index (IKM) -------------------------------------------
+
+
+class SatisfactionQuery(Strict):
+    group_by = fields.String(
+        load_default="service", validate=validate.OneOf(["service", "agency"])
+    )
+
+
+class SatisfactionRowSchema(Schema):
+    key = fields.String(required=True)
+    respondents = fields.Integer(required=True)
+    elements = fields.Dict(keys=fields.String(), values=fields.Float(),
+                           required=True, metadata={
+                               "description": "mean score (1-4) of each of the "
+                               "nine PermenPANRB 14/2017 elements"})
+    index = fields.Float(required=True,
+                         metadata={"description": "mean of the element means x 25"})
+    grade = fields.String(required=True, metadata={"enum": ["A", "B", "C", "D"]})
+
+
+class SatisfactionSchema(Schema):
+    group_by = fields.String(required=True)
+    items = fields.List(fields.Nested(SatisfactionRowSchema), required=True)
+
+
 # -- supervision: escalations and the calendar's exceptions ---------------------
 
 

@@ -8,4 +8,7 @@ it except the app factory, which registers ``blueprint``.
 
 from .views import blueprint
 
+# These modules add their pages to ``blueprint`` when imported.
+from . import completion, queue  # noqa: E402,F401  isort: skip
+
 __all__ = ["blueprint"]

@@ -33,9 +33,14 @@ from api.models import Role
 from engine.calendar import JAKARTA
 from engine.errors import NotFound
 from engine.models import ProcessVersion
-from processes.applications import Application, find_by_tracking
+from processes.applications import (
+    Application,
+    ApplicationStatus,
+    find_by_tracking,
+)
 from processes.models import Agency
 from processes.residents import mask_nik
+from processes.satisfaction import ELEMENTS, has_rated
 
 from .receipts import qr_svg
 from .strings import DEFAULT_LANGUAGE, LANGUAGES, table
@@ -180,8 +185,12 @@ def _tracking_result(number: str, nik: str) -> dict | None:
 
     agency_code = holding_agency(db.session, application)
     agency = db.session.get(Agency, agency_code) if agency_code else None
+    completed = application.status == ApplicationStatus.COMPLETED.value
     return {
         "tracking_number": application.tracking_number,
+        "completed": completed,
+        "rated": completed and has_rated(db.session, application.id),
+        "elements": ELEMENTS,
         "status": application.status,
         "agency": agency,
         "agency_code": agency_code,

@@ -134,6 +134,11 @@ def _escalated(world) -> int:
         ).first()
 
 
+def satisfaction_index(world, who):
+    return world.call("GET", "/satisfaction", query_string={"group_by": "agency"},
+                      **who)
+
+
 def list_escalations(world, who):
     return world.call("GET", "/escalations", **who)
 
@@ -180,6 +185,8 @@ MATRIX = {
     sla_summary: _statuses(officer=200, foreign_officer=200, supervisor=200,
                            foreign_supervisor=200, regent=200, analyst=200,
                            admin=200),
+    satisfaction_index: _statuses(supervisor=200, foreign_supervisor=200, regent=200,
+                                  admin=200),
     list_escalations: _statuses(supervisor=200, foreign_supervisor=200, regent=200,
                                 admin=200),
     # The escalation is about DPMPTSP: to DISHUB's head it does not exist.

@@ -16,6 +16,13 @@ async function load() {
     return;
   }
   try {
+    const satisfaction = await call("/satisfaction?group_by=agency");
+    showSatisfaction(satisfaction.items);
+  } catch (problem) {
+    // Only supervisors see the index; the other staff see the SLA alone.
+    if (problem.status !== 403) report(problem);
+  }
+  try {
     const tasks = await call("/tasks?sort=deadline&per_page=100");
     showAttention(tasks.items.filter((task) => task.sla_status !== "on_track"));
   } catch (problem) {
@@ -34,6 +41,19 @@ function showTable(items) {
     el("th", { scope: "row" }, row.key || "—"),
     ...[...SERIES, "completed_within", "completed_after"].map(
       (name) => el("td", { className: `num sla-${name}` }, String(row[name]))))));
+}
+
+function showSatisfaction(items) {
+  const body = document.getElementById("ikm");
+  if (!items.length) {
+    body.replaceChildren(el("tr", {}, el("td", { colSpan: 4 }, t("dashboard_none"))));
+    return;
+  }
+  body.replaceChildren(...items.map((row) => el("tr", {},
+    el("th", { scope: "row" }, row.key),
+    el("td", { className: "num" }, String(row.respondents)),
+    el("td", { className: "num ikm-index" }, row.index.toFixed(2)),
+    el("td", { className: "ikm-grade" }, row.grade))));
 }
 
 function svg(tag, attributes, text) {
