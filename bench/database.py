@@ -20,31 +20,40 @@ ADMIN_URL = os.environ.get(
 DATABASE_NAME = "terpadu_bench"
 
 
-def _drop(admin: Engine) -> None:
+def _drop(admin: Engine, name: str) -> None:
     with admin.connect() as connection:
         connection.execute(text(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
-        ), {"name": DATABASE_NAME})
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}"'))
+        ), {"name": name})
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
 
 
 @contextmanager
-def bench_database() -> Iterator[Engine]:
-    """Create an empty ``terpadu_bench`` with the engine's schema; drop it after."""
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    _drop(admin)
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{DATABASE_NAME}"'))
+def bench_database(name: str = DATABASE_NAME) -> Iterator[Engine]:
+    """Create an empty database with the engine's schema; drop it after.
 
-    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE_NAME}"
+    Runs that share a name drop each other's database; pass a name of your own
+    (:func:`private_name`) when another run may be going on at the same time.
+    """
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    _drop(admin, name)
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     db = create_engine(url, pool_size=5)
     Base.metadata.create_all(db)
     try:
         yield db
     finally:
         db.dispose()
-        _drop(admin)
+        _drop(admin, name)
         admin.dispose()
+
+
+def private_name(purpose: str) -> str:
+    """Return a database name for ``purpose`` that only this process uses."""
+    return f"{DATABASE_NAME}_{purpose}_{os.getpid()}"
 
 
 @dataclass
