@@ -1,8 +1,9 @@
 """The console in a real browser: Debian's Chromium driven by Playwright.
 
 A counter clerk starts an application and prints the receipt, an officer
-claims and completes the task, a resident tracks the application, and the
-supervisor and analyst pages open. No page may log a console error.
+claims and completes the task, a resident tracks the application, downloads
+its PDF, verifies the code and rates the service, a kiosk hands out a queue
+ticket the hall screen then shows, and the supervisor and analyst pages open. No page may log a console error.
 Screenshots of each page go to ``screenshots/`` at the repository root.
 
 Skipped when Chromium (``/usr/bin/chromium``) or the playwright package is
@@ -11,6 +12,7 @@ missing; ``make setup`` installs both.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +20,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from processes.satisfaction import ELEMENTS
 from tests.console.conftest import NIK, add_staff, build_app, offer_service
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -182,6 +185,57 @@ def test_resident_tracks_the_application(tab, journey):
 
     assert page.wait_for_selector("#track-status").inner_text() == "Selesai"
     tab.shoot("track")
+
+
+def test_resident_downloads_verifies_and_rates(tab, journey):
+    page = tab.page
+    number = journey["tracking_number"]
+    page.goto(f"{tab.base}/console/track?number={number}")
+    page.fill("#track-nik", NIK)
+    page.click("form button[type=submit]")
+
+    page.fill("#document-nik", NIK)
+    with page.expect_download() as download:
+        page.click("#document-form button[type=submit]")
+    assert download.value.suggested_filename == f"{number}.pdf"
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF") and number.encode() in pdf
+    code = re.search(rb"/console/verify/([0-9A-Z-]+)", pdf).group(1).decode()
+
+    page.goto(f"{tab.base}/console/verify")
+    page.fill("#code", code.lower().replace("-", " "))
+    page.click("#verify-form button[type=submit]")
+    assert page.wait_for_selector("#verify-verdict").inner_text() == "Dokumen sah"
+    assert page.inner_text("#verify-number") == number
+    tab.shoot("verify")
+
+    page.goto(f"{tab.base}/console/track?number={number}")
+    page.fill("#track-nik", NIK)
+    page.click("form button[type=submit]")
+    for element in ELEMENTS:
+        page.check(f"#rating-form input[name={element}][value='4']")
+    page.fill("#rating-nik", NIK)
+    tab.shoot("rating")
+    page.click("#rating-form button[type=submit]")
+    page.wait_for_selector("#rating-notice:has-text('Terima kasih')")
+    assert page.locator("#rating-form").count() == 0
+
+
+def test_kiosk_ticket_and_hall_screen(tab, site):
+    _, tokens = site
+    page = tab.page
+    page.goto(f"{tab.base}/console/queue/A1")
+    page.click("#take-ticket")
+    assert page.wait_for_selector("#ticket-number").inner_text() == "A1-001"
+    tab.shoot("queue-ticket")
+
+    page.goto(f"{tab.base}/console/queue/A1/screen")
+    assert page.inner_text("#now-serving") == "Belum ada"
+    called = page.request.post(f"{tab.base}/console/queue/A1/next",
+                               headers={"Authorization": f"Bearer {tokens['counter']}"})
+    assert called.json()["number"] == 1
+    page.wait_for_selector("#now-serving:has-text('A1-001')")
+    tab.shoot("queue-screen")
 
 
 def test_analyst_opens_a_deployed_diagram(tab, site):
