@@ -9,6 +9,6 @@ it except the app factory, which registers ``blueprint``.
 from .views import blueprint
 
 # These modules add their pages to ``blueprint`` when imported.
-from . import completion, queue  # noqa: E402,F401  isort: skip
+from . import completion, queue  # noqa: F401  isort: skip
 
 __all__ = ["blueprint"]

@@ -3,7 +3,8 @@
 A counter clerk starts an application and prints the receipt, an officer
 claims and completes the task, a resident tracks the application, downloads
 its PDF, verifies the code and rates the service, a kiosk hands out a queue
-ticket the hall screen then shows, and the supervisor and analyst pages open. No page may log a console error.
+ticket the hall screen then shows, and the supervisor and analyst pages
+open. No page may log a console error.
 Screenshots of each page go to ``screenshots/`` at the repository root.
 
 Skipped when Chromium (``/usr/bin/chromium``) or the playwright package is

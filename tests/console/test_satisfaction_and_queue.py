@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -134,8 +134,8 @@ def test_a_bad_counter_name_is_not_found(client):
 
 
 def test_numbering_restarts_each_jakarta_day(app):
-    late = datetime(2026, 3, 2, 16, 59, tzinfo=timezone.utc)  # 23:59 in Jakarta
-    next_morning = datetime(2026, 3, 2, 17, 1, tzinfo=timezone.utc)
+    late = datetime(2026, 3, 2, 16, 59, tzinfo=UTC)  # 23:59 in Jakarta
+    next_morning = datetime(2026, 3, 2, 17, 1, tzinfo=UTC)
     with app.app_context():
         assert take_ticket(db.session, "C3", clock=lambda: late).number == 1
         assert take_ticket(db.session, "C3", clock=lambda: late).number == 2
