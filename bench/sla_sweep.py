@@ -43,16 +43,14 @@ def grow_open_tasks(db: Engine, template_id: int, count: int) -> None:
         connection.execute(text(
             "INSERT INTO tasks (id, instance_id, element_id, name, kind, agency, state,"
             " sla_working_days, sla_status, created_at, deadline) "
-            "SELECT gen_random_uuid()::text, i.id, 'review_a', 'Agency A review',"
+            "SELECT gen_random_uuid()::text, o.id, 'review_a', 'Agency A review',"
             " 'user', a.code, 'ready', :days, 'on_track', o.opened,"
             " o.opened + make_interval(days => :days) "
-            "FROM instances i"
-            " CROSS JOIN LATERAL (SELECT now() - random() * make_interval(days => :span)"
-            "   AS opened OFFSET 0) o"
+            "FROM (SELECT id, now() - random() * make_interval(days => :span) AS opened"
+            "      FROM instances WHERE id > :floor) o"
             " JOIN (SELECT code, row_number() OVER (ORDER BY code) - 1 AS n"
             "       FROM (VALUES ('DPMPTSP'), ('DPUCKPP'), ('DLH')) v(code)) a"
-            "   ON a.n = i.id % 3 "
-            "WHERE i.id > :floor"
+            "   ON a.n = o.id % 3"
         ), {"floor": floor, "days": ALLOWED_DAYS, "span": SPAN_DAYS})
         connection.execute(text(
             "INSERT INTO task_sla (task_id, instance_id, allowed_seconds, at_risk_at) "
