@@ -44,9 +44,10 @@ class Plan:
     sweep_tasks: int       # open tasks for the SLA sweep
 
 
-QUICK = Plan(rounds=5, applications=6, long_applications=1,
-             small_population=1_000, large_population=10_000,
-             http_seconds=10, inbox_tasks=100_000, sweep_tasks=100_000)
+# Quick: the same figures at smaller sizes, so a run stays near a minute.
+QUICK = Plan(rounds=3, applications=4, long_applications=1,
+             small_population=500, large_population=5_000,
+             http_seconds=5, inbox_tasks=50_000, sweep_tasks=20_000)
 FULL = Plan(rounds=9, applications=15, long_applications=3,
             small_population=10_000, large_population=1_000_000,
             http_seconds=60, inbox_tasks=1_000_000, sweep_tasks=100_000)
@@ -227,10 +228,16 @@ def measure_sweep(report, plan):
         grow_open_tasks(db, template, plan.sweep_tasks)
         report.line(f"  {plan.sweep_tasks:,} open tasks with clocks "
                     f"({time.perf_counter() - began:.1f} s to generate)")
-        seconds, outcome = time_sweep(db, rounds=3)
+        seconds, outcome, catch_up_seconds, catch_up = time_sweep(db, rounds=3)
+    report.line(f"  catch-up sweep: {catch_up_seconds:.2f} s; "
+                f"{catch_up.tasks_breached:,} tasks breached, "
+                f"{catch_up.tasks_at_risk:,} at risk, "
+                f"{catch_up.escalations:,} escalations written")
     report.figure("sweep_s", seconds, "<= 1", seconds <= 1,
-                  f"median of 3, rolled back; {outcome.tasks_breached:,} tasks breached, "
-                  f"{outcome.tasks_at_risk:,} at risk, {outcome.escalations:,} escalations")
+                  f"steady sweep 10 min later, median of 3, rolled back; "
+                  f"{outcome.tasks_breached:,} newly breached, "
+                  f"{outcome.tasks_at_risk:,} newly at risk, "
+                  f"{outcome.escalations:,} escalations")
 
 
 def main(argv: list[str] | None = None) -> None:

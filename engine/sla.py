@@ -482,7 +482,9 @@ def _insert(session: Session, source) -> int:
         "region_code",
         "created_at",
     ]
-    result = session.execute(insert(Escalation).from_select(columns, source))
+    # SQLAlchemy keeps an INSERT's rowcount only when asked to.
+    statement = insert(Escalation).from_select(columns, source)
+    result = session.execute(statement.execution_options(preserve_rowcount=True))
     return max(result.rowcount or 0, 0)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.calendar import JAKARTA, WorkingCalendar
 from engine.diagrams import DiagramFile, deploy
@@ -179,9 +179,14 @@ def test_sweep_marks_risk_and_breach_and_escalates_once(db_session, sla_service,
     ]
 
     later = datetime(2026, 3, 12, 9, tzinfo=JAKARTA)
+    before = db_session.scalar(select(func.count()).select_from(Escalation))
     report = sweep(db_session, later)
-    sweep(db_session, later)
+    again = sweep(db_session, later)
     db_session.commit()
+
+    after = db_session.scalar(select(func.count()).select_from(Escalation))
+    assert report.escalations == after - before > 0
+    assert again.escalations == 0
 
     assert db_session.scalar(select(Task.sla_status)) == "breached"
     assert db_session.get(SlaClock, instance.id).status == "breached"
