@@ -118,7 +118,8 @@ class Task(Base):
 
     __tablename__ = "tasks"
     __table_args__ = (
-        Index("ix_tasks_inbox", "agency", "state", "deadline"),
+        # An agency's queue by deadline; id breaks ties so pages are stable.
+        Index("ix_tasks_inbox", "agency", "state", "deadline", "id"),
         Index("ix_tasks_instance_state", "instance_id", "state"),
     )
 
