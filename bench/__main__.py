@@ -22,7 +22,9 @@ from .http_load import deploy_reference, run_load
 from .service import Terpadu, deploy_diagram
 from .sla_sweep import grow_open_tasks, time_sweep
 
-REFERENCE = Path("/work/shared/bench/reference-permit.bpmn")
+# The reference diagram lies in the shared material beside the checkout.
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+REFERENCE = SHARED / "bench" / "reference-permit.bpmn"
 START_DATA = {"applicant": "bench", "area": 10}
 APPROVALS = {"approved_a": True, "approved_b": True}
 KEYS = (

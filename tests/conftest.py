@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -17,6 +18,10 @@ from sqlalchemy.orm import Session
 from engine.db import Base
 import engine.models  # noqa: F401  (registers the engine's tables)
 import engine.calendar  # noqa: F401
+
+# The read-only shared material (reference data, conformance diagrams) lies
+# beside the checkout, wherever it is cloned.
+SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -9,10 +9,11 @@ import pytest
 
 from engine.diagrams import DiagramFile, deploy
 from engine.instances import InstanceService
+from tests.conftest import SHARED
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
-REFERENCE_PERMIT = Path("/work/shared/bench/reference-permit.bpmn")
-AGENCIES_CSV = Path("/work/shared/reference/agencies.csv")
+REFERENCE_PERMIT = SHARED / "bench" / "reference-permit.bpmn"
+AGENCIES_CSV = SHARED / "reference" / "agencies.csv"
 PERMIT_AGENCIES = {"DPMPTSP", "DPUCKPP", "DLH"}
 
 PROCESS_TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>

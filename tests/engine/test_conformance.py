@@ -1,4 +1,4 @@
-"""Every third-party diagram of /work/shared/conformance deploys or is refused cleanly.
+"""Every third-party diagram of ../shared/conformance deploys or is refused cleanly.
 
 Each ``.bpmn`` file is deployed alone, with the DMN files of its folder, against
 the 23 agency codes. Refusals must be :class:`DiagramInvalid` whose every
@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from engine.diagrams import DiagramFile, deploy
 from engine.errors import DiagramInvalid
+from tests.conftest import SHARED
 
-CONFORMANCE = Path("/work/shared/conformance")
+CONFORMANCE = SHARED / "conformance"
 REASONS = [
     ("no executable process", "no executable process"),
     ("not an agency code", "lane is not an agency"),
