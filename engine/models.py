@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -121,6 +122,14 @@ class Task(Base):
         # An agency's queue by deadline; id breaks ties so pages are stable.
         Index("ix_tasks_inbox", "agency", "state", "deadline", "id"),
         Index("ix_tasks_instance_state", "instance_id", "state"),
+        Index("ix_tasks_sla_changed", "sla_changed_at"),
+        # The sweep's scan of open tasks by deadline, without the closed ones.
+        Index(
+            "ix_tasks_open_deadline",
+            "deadline",
+            postgresql_where=text("state IN ('ready', 'claimed')"),
+            sqlite_where=text("state IN ('ready', 'claimed')"),
+        ),
     )
 
     # The SpiffWorkflow task id: unique across instances, stable across saves.
@@ -134,6 +143,8 @@ class Task(Base):
     waits_on: Mapped[str | None] = mapped_column(String(32))
     sla_working_days: Mapped[int | None] = mapped_column(Integer)
     sla_status: Mapped[str] = mapped_column(String(16), default="on_track")
+    # When the SLA sweep last moved sla_status; escalations start from it.
+    sla_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     connector: Mapped[str | None] = mapped_column(String(200))
     connector_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     claimed_by: Mapped[str | None] = mapped_column(String(200))

@@ -68,7 +68,10 @@ class SlaClock(Base):
     """The SLA clock of one application, started at submission."""
 
     __tablename__ = "sla_clocks"
-    __table_args__ = (Index("ix_sla_clocks_running", "closed_at", "paused_at"),)
+    __table_args__ = (
+        Index("ix_sla_clocks_running", "closed_at", "paused_at"),
+        Index("ix_sla_clocks_status_changed", "status_changed_at"),
+    )
 
     instance_id: Mapped[int] = mapped_column(
         ForeignKey("instances.id"), primary_key=True
@@ -84,6 +87,8 @@ class SlaClock(Base):
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default=SlaStatus.ON_TRACK.value)
+    # When the sweep last moved the status: escalations look at these rows only.
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -343,7 +348,7 @@ def sweep(session: Session, now: datetime) -> SweepReport:
         .where(
             open_task, Task.deadline <= now, Task.sla_status != SlaStatus.BREACHED.value
         )
-        .values(sla_status=SlaStatus.BREACHED.value)
+        .values(sla_status=SlaStatus.BREACHED.value, sla_changed_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     at_risk = session.execute(
@@ -353,7 +358,7 @@ def sweep(session: Session, now: datetime) -> SweepReport:
             Task.sla_status == SlaStatus.ON_TRACK.value,
             Task.id.in_(select(TaskSla.task_id).where(TaskSla.at_risk_at <= now)),
         )
-        .values(sla_status=SlaStatus.AT_RISK.value)
+        .values(sla_status=SlaStatus.AT_RISK.value, sla_changed_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
 
@@ -365,7 +370,7 @@ def sweep(session: Session, now: datetime) -> SweepReport:
             SlaClock.deadline <= now,
             SlaClock.status != SlaStatus.BREACHED.value,
         )
-        .values(status=SlaStatus.BREACHED.value)
+        .values(status=SlaStatus.BREACHED.value, status_changed_at=now)
     ).rowcount
     apps_at_risk = session.execute(
         update(SlaClock)
@@ -374,7 +379,7 @@ def sweep(session: Session, now: datetime) -> SweepReport:
             SlaClock.at_risk_at <= now,
             SlaClock.status == SlaStatus.ON_TRACK.value,
         )
-        .values(status=SlaStatus.AT_RISK.value)
+        .values(status=SlaStatus.AT_RISK.value, status_changed_at=now)
     ).rowcount
 
     escalated = _escalate_tasks(session, now) + _escalate_applications(session, now)
@@ -414,6 +419,8 @@ def _escalate_tasks(session: Session, now: datetime) -> int:
                 )
                 .outerjoin(SlaClock, SlaClock.instance_id == Task.instance_id)
                 .where(
+                    # Only what this sweep moved: the rest was escalated before.
+                    Task.sla_changed_at == now,
                     Task.state.in_(OPEN_TASK_STATES),
                     Task.sla_status.in_(reached),
                     _role_applies(role),
@@ -442,6 +449,7 @@ def _escalate_applications(session: Session, now: datetime) -> int:
                 _region_for(role),
                 literal(now, UTCDateTime),
             ).where(
+                SlaClock.status_changed_at == now,
                 SlaClock.closed_at.is_(None),
                 SlaClock.status.in_(reached),
                 _role_applies(role),
