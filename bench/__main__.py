@@ -28,31 +28,52 @@ REFERENCE = SHARED / "bench" / "reference-permit.bpmn"
 START_DATA = {"applicant": "bench", "area": 10}
 APPROVALS = {"approved_a": True, "approved_b": True}
 KEYS = (
-    "step_cost_ratio", "http_applications_per_s", "completion_p95_ms", "inbox_p95_ms",
-    "sweep_s", "scale_ratio", "length_ratio", "state_bytes_ratio",
-    "statements_per_application", "api_rss_mb",
+    "step_cost_ratio",
+    "http_applications_per_s",
+    "completion_p95_ms",
+    "inbox_p95_ms",
+    "sweep_s",
+    "scale_ratio",
+    "length_ratio",
+    "state_bytes_ratio",
+    "statements_per_application",
+    "api_rss_mb",
 )
 
 
 @dataclass(frozen=True)
 class Plan:
-    rounds: int            # timed rounds per figure; the median is reported
-    applications: int      # whole applications per round
+    rounds: int  # timed rounds per figure; the median is reported
+    applications: int  # whole applications per round
     long_applications: int  # per round, for the 50-step flow
     small_population: int
     large_population: int
-    http_seconds: float    # the load test's timed span
-    inbox_tasks: int       # tasks stored for the inbox read
-    sweep_tasks: int       # open tasks for the SLA sweep
+    http_seconds: float  # the load test's timed span
+    inbox_tasks: int  # tasks stored for the inbox read
+    sweep_tasks: int  # open tasks for the SLA sweep
 
 
 # Quick: the same figures at smaller sizes, so a run stays near a minute.
-QUICK = Plan(rounds=3, applications=4, long_applications=1,
-             small_population=500, large_population=5_000,
-             http_seconds=5, inbox_tasks=50_000, sweep_tasks=20_000)
-FULL = Plan(rounds=9, applications=15, long_applications=3,
-            small_population=10_000, large_population=1_000_000,
-            http_seconds=60, inbox_tasks=1_000_000, sweep_tasks=100_000)
+QUICK = Plan(
+    rounds=3,
+    applications=4,
+    long_applications=1,
+    small_population=500,
+    large_population=5_000,
+    http_seconds=5,
+    inbox_tasks=50_000,
+    sweep_tasks=20_000,
+)
+FULL = Plan(
+    rounds=9,
+    applications=15,
+    long_applications=3,
+    small_population=10_000,
+    large_population=1_000_000,
+    http_seconds=60,
+    inbox_tasks=1_000_000,
+    sweep_tasks=100_000,
+)
 HTTP_CLIENTS = 8
 
 
@@ -93,8 +114,11 @@ def side_by_side(raw: RawLibrary, terpadu: Terpadu, plan: Plan, applications: in
         raw_times.append(raw_per_call(raw, applications))
         terpadu_times.append(terpadu_per_call(terpadu, applications))
     ratios = [t / r for t, r in zip(terpadu_times, raw_times)]
-    return (statistics.median(raw_times), statistics.median(terpadu_times),
-            statistics.median(ratios))
+    return (
+        statistics.median(raw_times),
+        statistics.median(terpadu_times),
+        statistics.median(ratios),
+    )
 
 
 class Report:
@@ -104,12 +128,15 @@ class Report:
     def line(self, text_: str) -> None:
         print(text_, flush=True)
 
-    def figure(self, key: str, value: float, target: str, met: bool | None,
-               detail: str = ""):
+    def figure(
+        self, key: str, value: float, target: str, met: bool | None, detail: str = ""
+    ):
         self.figures[key] = round(value, 3)
         verdict = {True: "met", False: "MISSED", None: ""}[met]
-        self.line(f"{key:28} {value:10.3f}   target {target:10} {verdict}"
-                  + (f"   ({detail})" if detail else ""))
+        self.line(
+            f"{key:28} {value:10.3f}   target {target:10} {verdict}"
+            + (f"   ({detail})" if detail else "")
+        )
 
     def missing(self, key: str, reason: str) -> None:
         self.line(f"{key:28} {'null':>10}   not measured: {reason}")
@@ -117,9 +144,14 @@ class Report:
 
 def measure_step_cost(report, db, plan, raw, terpadu):
     raw_s, terpadu_s, ratio = side_by_side(raw, terpadu, plan, plan.applications)
-    report.figure("step_cost_ratio", ratio, "<= 2.0", ratio <= 2.0,
-                  f"Terpadu {terpadu_s * 1e3:.2f} ms vs raw {raw_s * 1e3:.2f} ms per call, "
-                  "PostgreSQL, reference permit")
+    report.figure(
+        "step_cost_ratio",
+        ratio,
+        "<= 2.0",
+        ratio <= 2.0,
+        f"Terpadu {terpadu_s * 1e3:.2f} ms vs raw {raw_s * 1e3:.2f} ms per call, "
+        "PostgreSQL, reference permit",
+    )
 
 
 def measure_statements(report, db, terpadu):
@@ -128,18 +160,26 @@ def measure_statements(report, db, terpadu):
     calls, _ = terpadu.application()
     counter.counting = False
     per_app = counter.statements
-    report.figure("statements_per_application", per_app, "(count)", None,
-                  f"{counter.commits} commits, {calls} calls, "
-                  f"{per_app / calls:.1f} statements per call")
+    report.figure(
+        "statements_per_application",
+        per_app,
+        "(count)",
+        None,
+        f"{counter.commits} commits, {calls} calls, "
+        f"{per_app / calls:.1f} statements per call",
+    )
 
 
 def _terpadu_bytes(db, instance_id: int) -> int:
     with db.connect() as connection:
-        return connection.scalar(text(
-            "SELECT (SELECT octet_length(state) FROM instances WHERE id = :id)"
-            " + coalesce((SELECT sum(pg_column_size(t.*)) FROM tasks t"
-            "             WHERE instance_id = :id), 0)"
-        ), {"id": instance_id})
+        return connection.scalar(
+            text(
+                "SELECT (SELECT octet_length(state) FROM instances WHERE id = :id)"
+                " + coalesce((SELECT sum(pg_column_size(t.*)) FROM tasks t"
+                "             WHERE instance_id = :id), 0)"
+            ),
+            {"id": instance_id},
+        )
 
 
 def measure_state_bytes(report, db, raw, terpadu):
@@ -147,9 +187,14 @@ def measure_state_bytes(report, db, raw, terpadu):
     raw.application(on_call=lambda saved: raw_sizes.append(len(saved.encode())))
     terpadu.application(on_call=lambda i: ours.append(_terpadu_bytes(db, i)))
     ratio = sum(ours) / sum(raw_sizes)
-    report.figure("state_bytes_ratio", ratio, "<= 0.5", ratio <= 0.5,
-                  f"{statistics.mean(ours):.0f} B (state + task rows) vs raw JSON "
-                  f"{statistics.mean(raw_sizes):.0f} B, mean after each call")
+    report.figure(
+        "state_bytes_ratio",
+        ratio,
+        "<= 0.5",
+        ratio <= 0.5,
+        f"{statistics.mean(ours):.0f} B (state + task rows) vs raw JSON "
+        f"{statistics.mean(raw_sizes):.0f} B, mean after each call",
+    )
 
 
 def measure_length(report, db, plan):
@@ -161,16 +206,25 @@ def measure_length(report, db, plan):
         terpadu = Terpadu(db, pid, {}, no_data)
         applications = plan.applications if steps == 10 else plan.long_applications
         per_call[steps] = side_by_side(raw, terpadu, plan, applications)
-        report.line(f"  sequential {steps:2} steps: Terpadu "
-                    f"{per_call[steps][1] * 1e3:.2f} ms, raw {per_call[steps][0] * 1e3:.2f} ms "
-                    "per step")
+        report.line(
+            f"  sequential {steps:2} steps: Terpadu "
+            f"{per_call[steps][1] * 1e3:.2f} ms, raw {per_call[steps][0] * 1e3:.2f} ms "
+            "per step"
+        )
 
     raw_ratio = per_call[50][0] / per_call[10][0]
     ratio = per_call[50][1] / per_call[10][1]
-    report.line(f"  Terpadu / raw per step: 10 steps {per_call[10][2]:.2f}, "
-                f"50 steps {per_call[50][2]:.2f}")
-    report.figure("length_ratio", ratio, "<= 2", ratio <= 2,
-                  f"50 / 10 steps; raw library's own ratio {raw_ratio:.2f}")
+    report.line(
+        f"  Terpadu / raw per step: 10 steps {per_call[10][2]:.2f}, "
+        f"50 steps {per_call[50][2]:.2f}"
+    )
+    report.figure(
+        "length_ratio",
+        ratio,
+        "<= 2",
+        ratio <= 2,
+        f"50 / 10 steps; raw library's own ratio {raw_ratio:.2f}",
+    )
 
 
 def measure_scale(report, db, plan, raw, terpadu):
@@ -180,17 +234,26 @@ def measure_scale(report, db, plan, raw, terpadu):
     for size in (plan.small_population, plan.large_population):
         began = time.perf_counter()
         population.grow(db, template, size)
-        report.line(f"  stored {population.stored_instances(db):,} instances "
-                    f"({time.perf_counter() - began:.1f} s to generate)")
+        report.line(
+            f"  stored {population.stored_instances(db):,} instances "
+            f"({time.perf_counter() - began:.1f} s to generate)"
+        )
         results[size] = side_by_side(raw, terpadu, plan, plan.applications)
-        report.line(f"  per call at {size:,}: Terpadu {results[size][1] * 1e3:.2f} ms, "
-                    f"raw {results[size][0] * 1e3:.2f} ms")
+        report.line(
+            f"  per call at {size:,}: Terpadu {results[size][1] * 1e3:.2f} ms, "
+            f"raw {results[size][0] * 1e3:.2f} ms"
+        )
 
     small, large = results[plan.small_population], results[plan.large_population]
     ratio = large[1] / small[1]
-    report.figure("scale_ratio", ratio, "<= 1.2", ratio <= 1.2,
-                  f"{plan.large_population:,} vs {plan.small_population:,} stored; "
-                  f"relative to raw measured alongside: {large[2] / small[2]:.2f}")
+    report.figure(
+        "scale_ratio",
+        ratio,
+        "<= 1.2",
+        ratio <= 1.2,
+        f"{plan.large_population:,} vs {plan.small_population:,} stored; "
+        f"relative to raw measured alongside: {large[2] / small[2]:.2f}",
+    )
 
 
 def measure_http(report, plan):
@@ -198,16 +261,30 @@ def measure_http(report, plan):
     with api_database() as database, gunicorn(database.url) as server:
         deploy_reference(server.port, database, REFERENCE)
         load = run_load(server.port, database.tokens, HTTP_CLIENTS, plan.http_seconds)
-        report.figure("http_applications_per_s", load.applications_per_s, ">= 100",
-                      load.applications_per_s >= 100,
-                      f"{HTTP_CLIENTS} client processes, {plan.http_seconds:.0f} s, "
-                      f"gunicorn -w 2 --threads 4, {load.failures} failures")
-        report.figure("completion_p95_ms", load.completion_p95_ms, "(latency)", None,
-                      f"p50 {load.completion_p50_ms:.1f} ms over "
-                      f"{load.completions} task completions")
+        report.figure(
+            "http_applications_per_s",
+            load.applications_per_s,
+            ">= 100",
+            load.applications_per_s >= 100,
+            f"{HTTP_CLIENTS} client processes, {plan.http_seconds:.0f} s, "
+            f"gunicorn -w 2 --threads 4, {load.failures} failures",
+        )
+        report.figure(
+            "completion_p95_ms",
+            load.completion_p95_ms,
+            "(latency)",
+            None,
+            f"p50 {load.completion_p50_ms:.1f} ms over "
+            f"{load.completions} task completions",
+        )
         rss = server.worker_rss_mb()
-        report.figure("api_rss_mb", max(rss), "<= 100", max(rss) <= 100,
-                      "workers: " + ", ".join(f"{r:.0f} MB" for r in rss))
+        report.figure(
+            "api_rss_mb",
+            max(rss),
+            "<= 100",
+            max(rss) <= 100,
+            "workers: " + ", ".join(f"{r:.0f} MB" for r in rss),
+        )
         measure_inbox(report, plan, database, server.port)
 
 
@@ -215,11 +292,18 @@ def measure_inbox(report, plan, database, port):
     began = time.perf_counter()
     inbox.grow_tasks(database.url, plan.inbox_tasks)
     total, ready = inbox.counts(database.url)
-    report.line(f"  stored {total:,} tasks, {ready:,} ready at DPMPTSP "
-                f"({time.perf_counter() - began:.1f} s to generate)")
+    report.line(
+        f"  stored {total:,} tasks, {ready:,} ready at DPMPTSP "
+        f"({time.perf_counter() - began:.1f} s to generate)"
+    )
     p50, p95 = inbox.time_inbox(port, database.officer(OFFICERS[0]))
-    report.figure("inbox_p95_ms", p95, "<= 10", p95 <= 10,
-                  f"p50 {p50:.1f} ms; ready tasks by deadline, 50 a page")
+    report.figure(
+        "inbox_p95_ms",
+        p95,
+        "<= 10",
+        p95 <= 10,
+        f"p50 {p50:.1f} ms; ready tasks by deadline, 50 a page",
+    )
 
 
 def measure_sweep(report, plan):
@@ -228,18 +312,27 @@ def measure_sweep(report, plan):
         template = Terpadu(db, "permit", START_DATA, permit_data).start()
         began = time.perf_counter()
         grow_open_tasks(db, template, plan.sweep_tasks)
-        report.line(f"  {plan.sweep_tasks:,} open tasks with clocks "
-                    f"({time.perf_counter() - began:.1f} s to generate)")
+        report.line(
+            f"  {plan.sweep_tasks:,} open tasks with clocks "
+            f"({time.perf_counter() - began:.1f} s to generate)"
+        )
         seconds, outcome, catch_up_seconds, catch_up = time_sweep(db, rounds=3)
-    report.line(f"  catch-up sweep: {catch_up_seconds:.2f} s; "
-                f"{catch_up.tasks_breached:,} tasks breached, "
-                f"{catch_up.tasks_at_risk:,} at risk, "
-                f"{catch_up.escalations:,} escalations written")
-    report.figure("sweep_s", seconds, "<= 1", seconds <= 1,
-                  f"steady sweep 10 min later, median of 3, rolled back; "
-                  f"{outcome.tasks_breached:,} newly breached, "
-                  f"{outcome.tasks_at_risk:,} newly at risk, "
-                  f"{outcome.escalations:,} escalations")
+    report.line(
+        f"  catch-up sweep: {catch_up_seconds:.2f} s; "
+        f"{catch_up.tasks_breached:,} tasks breached, "
+        f"{catch_up.tasks_at_risk:,} at risk, "
+        f"{catch_up.escalations:,} escalations written"
+    )
+    report.figure(
+        "sweep_s",
+        seconds,
+        "<= 1",
+        seconds <= 1,
+        f"steady sweep 10 min later, median of 3, rolled back; "
+        f"{outcome.tasks_breached:,} newly breached, "
+        f"{outcome.tasks_at_risk:,} newly at risk, "
+        f"{outcome.escalations:,} escalations",
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -43,9 +43,12 @@ class ApiDatabase:
 
 def _recreate(admin, name: str) -> None:
     with admin.connect() as connection:
-        connection.execute(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-        ), {"n": name})
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+            ),
+            {"n": name},
+        )
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
 
@@ -69,7 +72,9 @@ def _bootstrap(url: str) -> dict[str, str]:
             _, tokens[name] = create_user(db.session, f"bench_{name}", role)
         for agency in OFFICERS:
             _, tokens[f"officer_{agency.lower()}"] = create_user(
-                db.session, f"bench_officer_{agency.lower()}", Role.OFFICER,
+                db.session,
+                f"bench_officer_{agency.lower()}",
+                Role.OFFICER,
                 agency_code=agency,
             )
         db.session.commit()
@@ -88,10 +93,13 @@ def api_database() -> Iterator[ApiDatabase]:
         yield ApiDatabase(url, _bootstrap(url))
     finally:
         with admin.connect() as connection:
-            connection.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = :n"
-            ), {"n": name})
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :n"
+                ),
+                {"n": name},
+            )
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
@@ -103,14 +111,23 @@ class Client:
         self.port = port
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
-    def call(self, method: str, path: str, token: str | None = None,
-             body: Any = None, raw: bytes | None = None,
-             content_type: str = "application/json") -> tuple[int, Any]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        body: Any = None,
+        raw: bytes | None = None,
+        content_type: str = "application/json",
+    ) -> tuple[int, Any]:
         headers = {"Content-Type": content_type}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        payload = raw if raw is not None else (
-            json.dumps(body).encode() if body is not None else None)
+        payload = (
+            raw
+            if raw is not None
+            else (json.dumps(body).encode() if body is not None else None)
+        )
         try:
             return self._send(method, path, payload, headers)
         except (http.client.HTTPException, ConnectionError):
@@ -177,9 +194,22 @@ def gunicorn(database_url: str, workers: int = 2, threads: int = 4) -> Iterator[
     # The app logs a line per application; a file keeps it off the report.
     log = open(LOG_FILE, "wb")  # noqa: SIM115  (closed in finally)
     process = subprocess.Popen(
-        [str(GUNICORN), "-w", str(workers), "--threads", str(threads),
-         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=log,
+        [
+            str(GUNICORN),
+            "-w",
+            str(workers),
+            "--threads",
+            str(threads),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
     )
     try:
         _wait_until_up(port, process)

@@ -21,19 +21,25 @@ def sequential_flow(steps: int) -> tuple[str, bytes]:
     refs = "\n".join(f"        <bpmn:flowNodeRef>{n}</bpmn:flowNodeRef>" for n in nodes)
     parts = [HEADER.format(pid=pid, n=steps, refs=refs)]
 
-    parts.append('    <bpmn:startEvent id="start"><bpmn:outgoing>f0</bpmn:outgoing>'
-                 "</bpmn:startEvent>")
+    parts.append(
+        '    <bpmn:startEvent id="start"><bpmn:outgoing>f0</bpmn:outgoing>'
+        "</bpmn:startEvent>"
+    )
     for i in range(1, steps + 1):
         parts.append(
             f'    <bpmn:userTask id="step_{i}" name="Step {i}">'
             f"<bpmn:incoming>f{i - 1}</bpmn:incoming>"
             f"<bpmn:outgoing>f{i}</bpmn:outgoing></bpmn:userTask>"
         )
-    parts.append(f'    <bpmn:endEvent id="end"><bpmn:incoming>f{steps}</bpmn:incoming>'
-                 "</bpmn:endEvent>")
+    parts.append(
+        f'    <bpmn:endEvent id="end"><bpmn:incoming>f{steps}</bpmn:incoming>'
+        "</bpmn:endEvent>"
+    )
     for i in range(steps + 1):
-        parts.append(f'    <bpmn:sequenceFlow id="f{i}" sourceRef="{nodes[i]}" '
-                     f'targetRef="{nodes[i + 1]}" />')
+        parts.append(
+            f'    <bpmn:sequenceFlow id="f{i}" sourceRef="{nodes[i]}" '
+            f'targetRef="{nodes[i + 1]}" />'
+        )
     parts.append("  </bpmn:process>\n</bpmn:definitions>\n")
 
     return pid, "\n".join(parts).encode()

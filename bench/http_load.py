@@ -51,14 +51,23 @@ def deploy_reference(port: int, database: ApiDatabase, bpmn: Path) -> None:
     """Deploy the reference permit and bind it to a service, as an analyst would."""
     client = Client(port)
     token = database.tokens["analyst"]
-    status, body = client.call("POST", "/api/v1/diagrams", token,
-                               raw=bpmn.read_bytes(), content_type="application/xml")
+    status, body = client.call(
+        "POST",
+        "/api/v1/diagrams",
+        token,
+        raw=bpmn.read_bytes(),
+        content_type="application/xml",
+    )
     if status != 201:
         raise RuntimeError(f"deploying the reference diagram: {status} {body}")
     entry = {
-        "name_id": "Izin acuan (bench)", "agency_code": "DPMPTSP",
-        "process_id": "permit", "sla_working_days": 5,
-        "fee_kind": "free", "fee_idr": 0, "required_documents": ["KTP-el"],
+        "name_id": "Izin acuan (bench)",
+        "agency_code": "DPMPTSP",
+        "process_id": "permit",
+        "sla_working_days": 5,
+        "fee_kind": "free",
+        "fee_idr": 0,
+        "required_documents": ["KTP-el"],
     }
     status, body = client.call("PUT", f"/api/v1/services/{SERVICE_CODE}", token, entry)
     if status not in (200, 201):
@@ -89,12 +98,17 @@ class Applicant:
         self.sent += 1
         body = {
             "service_code": SERVICE_CODE,
-            "applicant": {"nik": nik(index), "name": "Bench Pemohon",
-                          "phone": "081234567890"},
-            "village_code": "35.10.16.2001", "data": START_DATA,
+            "applicant": {
+                "nik": nik(index),
+                "name": "Bench Pemohon",
+                "phone": "081234567890",
+            },
+            "village_code": "35.10.16.2001",
+            "data": START_DATA,
         }
-        status, view = self.client.call("POST", "/api/v1/applications",
-                                         self.tokens["counter"], body)
+        status, view = self.client.call(
+            "POST", "/api/v1/applications", self.tokens["counter"], body
+        )
         if status != 201:
             self.failures += 1
             return False
@@ -105,15 +119,20 @@ class Applicant:
                     self.failures += 1
                     return False
             status, view = self.client.call(
-                "GET", f"/api/v1/applications/{view['id']}", self.tokens["counter"])
+                "GET", f"/api/v1/applications/{view['id']}", self.tokens["counter"]
+            )
 
         return view["status"] == "completed"
 
     def _complete(self, task: dict[str, Any], timed: bool) -> bool:
         token = self.tokens[f"officer_{task['agency'].lower()}"]
         began = time.perf_counter()
-        status, _ = self.client.call("POST", f"/api/v1/tasks/{task['id']}/complete",
-                                     token, {"data": task_data(task["name"])})
+        status, _ = self.client.call(
+            "POST",
+            f"/api/v1/tasks/{task['id']}/complete",
+            token,
+            {"data": task_data(task["name"])},
+        )
         if timed:
             self.completions_ms.append((time.perf_counter() - began) * 1e3)
         return status == 200
@@ -143,8 +162,9 @@ class LoadResult:
     failures: int
 
 
-def run_load(port: int, tokens: dict[str, str], clients: int,
-             seconds: float) -> LoadResult:
+def run_load(
+    port: int, tokens: dict[str, str], clients: int, seconds: float
+) -> LoadResult:
     """Run ``clients`` processes for ``seconds`` after a short warm-up.
 
     Applications still under way when time runs out are not counted, so the
@@ -155,8 +175,10 @@ def run_load(port: int, tokens: dict[str, str], clients: int,
     start_at = time.monotonic() + WARM_UP_SECONDS
     stop_at = start_at + seconds
     processes = [
-        context.Process(target=_client_process,
-                        args=(port, tokens, n, clients, start_at, stop_at, results))
+        context.Process(
+            target=_client_process,
+            args=(port, tokens, n, clients, start_at, stop_at, results),
+        )
         for n in range(clients)
     ]
     for process in processes:

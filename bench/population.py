@@ -35,24 +35,33 @@ def grow(db: Engine, template_id: int, target: int) -> None:
     while (missing := target - stored_instances(db)) > 0:
         with db.begin() as connection:
             floor = connection.scalar(select(func.max(Instance.id)))
-            connection.execute(text(
-                f"INSERT INTO instances ({', '.join(instance_cols)}) "
-                f"SELECT {', '.join(instance_cols)} FROM instances, "
-                "generate_series(1, :n) WHERE id = :template"
-            ), {"n": min(missing, BATCH), "template": template_id})
-            connection.execute(text(
-                f"INSERT INTO tasks (id, instance_id, {', '.join(task_cols)}) "
-                f"SELECT gen_random_uuid()::text, i.id, "
-                f"{', '.join('t.' + c for c in task_cols)} "
-                "FROM instances i CROSS JOIN tasks t "
-                "WHERE i.id > :floor AND t.instance_id = :template"
-            ), {"floor": floor, "template": template_id})
-            connection.execute(text(
-                f"INSERT INTO audit_events (chain, {', '.join(audit_cols)}) "
-                f"SELECT 'instance:' || i.id, {', '.join('a.' + c for c in audit_cols)} "
-                "FROM instances i CROSS JOIN audit_events a "
-                "WHERE i.id > :floor AND a.chain = :chain"
-            ), {"floor": floor, "chain": f"instance:{template_id}"})
+            connection.execute(
+                text(
+                    f"INSERT INTO instances ({', '.join(instance_cols)}) "
+                    f"SELECT {', '.join(instance_cols)} FROM instances, "
+                    "generate_series(1, :n) WHERE id = :template"
+                ),
+                {"n": min(missing, BATCH), "template": template_id},
+            )
+            connection.execute(
+                text(
+                    f"INSERT INTO tasks (id, instance_id, {', '.join(task_cols)}) "
+                    f"SELECT gen_random_uuid()::text, i.id, "
+                    f"{', '.join('t.' + c for c in task_cols)} "
+                    "FROM instances i CROSS JOIN tasks t "
+                    "WHERE i.id > :floor AND t.instance_id = :template"
+                ),
+                {"floor": floor, "template": template_id},
+            )
+            connection.execute(
+                text(
+                    f"INSERT INTO audit_events (chain, {', '.join(audit_cols)}) "
+                    f"SELECT 'instance:' || i.id, {', '.join('a.' + c for c in audit_cols)} "
+                    "FROM instances i CROSS JOIN audit_events a "
+                    "WHERE i.id > :floor AND a.chain = :chain"
+                ),
+                {"floor": floor, "chain": f"instance:{template_id}"},
+            )
 
     with db.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE"))

@@ -23,14 +23,20 @@ DataFor = Callable[[str], dict[str, Any]]
 class RawLibrary:
     """One process of one diagram, run with save and load around every call."""
 
-    def __init__(self, bpmn: bytes, process_id: str, start_data: dict[str, Any],
-                 data_for: DataFor):
+    def __init__(
+        self,
+        bpmn: bytes,
+        process_id: str,
+        start_data: dict[str, Any],
+        data_for: DataFor,
+    ):
         parser = SpiffBpmnParser()
         parser.add_bpmn_xml(etree.fromstring(bpmn), "bench.bpmn")
         self.spec = parser.get_spec(process_id)
         self.subprocess_specs = parser.get_subprocess_specs(process_id)
         self.serializer = BpmnWorkflowSerializer(
-            BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+            BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+        )
         self.start_data = start_data
         self.data_for = data_for
 
@@ -49,8 +55,10 @@ class RawLibrary:
 
     def _run_and_save(self, workflow) -> tuple[str, list[tuple[str, str]]]:
         workflow.do_engine_steps()
-        ready = [(t.id, t.task_spec.bpmn_id)
-                 for t in workflow.get_tasks(state=TaskState.READY, manual=True)]
+        ready = [
+            (t.id, t.task_spec.bpmn_id)
+            for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+        ]
         return self.serializer.serialize_json(workflow), ready
 
     def application(self, on_call: Callable[[str], None] | None = None) -> int:

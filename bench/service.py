@@ -32,8 +32,9 @@ class Terpadu:
     complete next is an inbox read, done between calls.
     """
 
-    def __init__(self, db: Engine, process_id: str, start_data: dict[str, Any],
-                 data_for: DataFor):
+    def __init__(
+        self, db: Engine, process_id: str, start_data: dict[str, Any], data_for: DataFor
+    ):
         self.db = db
         self.process_id = process_id
         self.start_data = start_data
@@ -42,7 +43,8 @@ class Terpadu:
     def start(self) -> int:
         with Session(self.db) as session:
             instance = InstanceService(session).start(
-                self.process_id, dict(self.start_data), ACTOR)
+                self.process_id, dict(self.start_data), ACTOR
+            )
             session.commit()
             return instance.id
 
@@ -52,14 +54,22 @@ class Terpadu:
 
     def open_tasks(self, instance_id: int) -> list[tuple[str, str]]:
         with Session(self.db) as session:
-            return list(session.execute(
-                select(Task.id, Task.element_id)
-                .where(Task.instance_id == instance_id, Task.state.in_(OPEN_TASK_STATES))
-                .order_by(Task.created_at, Task.id)
-            ).tuples())
+            return list(
+                session.execute(
+                    select(Task.id, Task.element_id)
+                    .where(
+                        Task.instance_id == instance_id,
+                        Task.state.in_(OPEN_TASK_STATES),
+                    )
+                    .order_by(Task.created_at, Task.id)
+                ).tuples()
+            )
 
-    def application(self, clock: Callable[[], float] | None = None,
-                    on_call: Callable[[int], None] | None = None) -> tuple[int, float]:
+    def application(
+        self,
+        clock: Callable[[], float] | None = None,
+        on_call: Callable[[int], None] | None = None,
+    ) -> tuple[int, float]:
         """Run one instance to its end; return its calls and their summed time."""
         tick = clock or (lambda: 0.0)
         began = tick()

@@ -37,38 +37,50 @@ def grow_open_tasks(db: Engine, template_id: int, count: int) -> None:
     columns = [c for c in _columns(Instance.__table__, {"id"}) if c != "state"]
     with db.begin() as connection:
         floor = connection.scalar(text("SELECT max(id) FROM instances"))
-        connection.execute(text(
-            f"INSERT INTO instances (state, {', '.join(columns)}) "
-            f"SELECT ''::bytea, {', '.join(columns)} FROM instances, "
-            "generate_series(1, :n) WHERE id = :template"
-        ), {"n": count, "template": template_id})
-        connection.execute(text(
-            "INSERT INTO tasks (id, instance_id, element_id, name, kind, agency, state,"
-            " sla_working_days, sla_status, created_at, deadline) "
-            "SELECT gen_random_uuid()::text, o.id, 'review_a', 'Agency A review',"
-            " 'user', a.code, 'ready', :days, 'on_track', o.opened,"
-            " o.opened + make_interval(days => :days) "
-            "FROM (SELECT id, now() - random() * make_interval(days => :span) AS opened"
-            "      FROM instances WHERE id > :floor) o"
-            " JOIN (SELECT code, row_number() OVER (ORDER BY code) - 1 AS n"
-            "       FROM (VALUES ('DPMPTSP'), ('DPUCKPP'), ('DLH')) v(code)) a"
-            "   ON a.n = o.id % 3"
-        ), {"floor": floor, "days": ALLOWED_DAYS, "span": SPAN_DAYS})
-        connection.execute(text(
-            "INSERT INTO task_sla (task_id, instance_id, allowed_seconds, at_risk_at) "
-            "SELECT id, instance_id, :seconds,"
-            " created_at + (deadline - created_at) * 0.75 "
-            "FROM tasks WHERE instance_id > :floor"
-        ), {"floor": floor, "seconds": ALLOWED_DAYS * 8 * 3600})
-        connection.execute(text(
-            "INSERT INTO sla_clocks (instance_id, agency, kecamatan_code, started_at,"
-            " allowed_seconds, deadline, at_risk_at, paused_seconds, status) "
-            "SELECT instance_id, 'DPMPTSP',"
-            " CASE WHEN instance_id % 4 = 0 THEN '35.10.16' END, created_at, :seconds,"
-            " created_at + interval '2 days' + (deadline - created_at),"
-            " created_at + (deadline - created_at), 0, 'on_track' "
-            "FROM tasks WHERE instance_id > :floor"
-        ), {"floor": floor, "seconds": ALLOWED_DAYS * 8 * 3600})
+        connection.execute(
+            text(
+                f"INSERT INTO instances (state, {', '.join(columns)}) "
+                f"SELECT ''::bytea, {', '.join(columns)} FROM instances, "
+                "generate_series(1, :n) WHERE id = :template"
+            ),
+            {"n": count, "template": template_id},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO tasks (id, instance_id, element_id, name, kind, agency, state,"
+                " sla_working_days, sla_status, created_at, deadline) "
+                "SELECT gen_random_uuid()::text, o.id, 'review_a', 'Agency A review',"
+                " 'user', a.code, 'ready', :days, 'on_track', o.opened,"
+                " o.opened + make_interval(days => :days) "
+                "FROM (SELECT id, now() - random() * make_interval(days => :span) AS opened"
+                "      FROM instances WHERE id > :floor) o"
+                " JOIN (SELECT code, row_number() OVER (ORDER BY code) - 1 AS n"
+                "       FROM (VALUES ('DPMPTSP'), ('DPUCKPP'), ('DLH')) v(code)) a"
+                "   ON a.n = o.id % 3"
+            ),
+            {"floor": floor, "days": ALLOWED_DAYS, "span": SPAN_DAYS},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO task_sla (task_id, instance_id, allowed_seconds, at_risk_at) "
+                "SELECT id, instance_id, :seconds,"
+                " created_at + (deadline - created_at) * 0.75 "
+                "FROM tasks WHERE instance_id > :floor"
+            ),
+            {"floor": floor, "seconds": ALLOWED_DAYS * 8 * 3600},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO sla_clocks (instance_id, agency, kecamatan_code, started_at,"
+                " allowed_seconds, deadline, at_risk_at, paused_seconds, status) "
+                "SELECT instance_id, 'DPMPTSP',"
+                " CASE WHEN instance_id % 4 = 0 THEN '35.10.16' END, created_at, :seconds,"
+                " created_at + interval '2 days' + (deadline - created_at),"
+                " created_at + (deadline - created_at), 0, 'on_track' "
+                "FROM tasks WHERE instance_id > :floor"
+            ),
+            {"floor": floor, "seconds": ALLOWED_DAYS * 8 * 3600},
+        )
     with db.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE"))
 

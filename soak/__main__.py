@@ -39,8 +39,12 @@ def main() -> int:
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m soak", description=__doc__)
     parser.add_argument("--seconds", type=float, default=600)
-    parser.add_argument("--rate", type=float, default=None,
-                        help="requests a second; default: half a 10 s measured capacity")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="requests a second; default: half a 10 s measured capacity",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--database", default=DATABASE)
     return parser.parse_args()
@@ -72,9 +76,14 @@ def _flask(url: str, *arguments: str) -> str:
     Not in this process: the app starts an in-process tick thread, which would
     outlive the database this script drops at the end.
     """
-    done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *arguments], cwd=ROOT,
-                          env=_server_environment(url), capture_output=True,
-                          text=True, timeout=600)
+    done = subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", *arguments],
+        cwd=ROOT,
+        env=_server_environment(url),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if done.returncode != 0:
         raise SystemExit(f"flask {arguments[0]} failed:\n{done.stderr[-2000:]}")
     return done.stdout
@@ -86,12 +95,15 @@ def _bootstrap(url: str) -> None:
 
 def _users(url: str) -> tuple[str, list[str]]:
     """Create the counter clerk and the officers; return their tokens."""
+
     def token(name: str, *options: str) -> str:
         return _flask(url, "user", "create", name, *options).strip().splitlines()[-1]
 
     counter = token("soak-counter", "--role", "counter")
-    officers = [token(f"soak-officer-{i}", "--role", "officer", "--agency", AGENCY)
-                for i in range(OFFICERS)]
+    officers = [
+        token(f"soak-officer-{i}", "--role", "officer", "--agency", AGENCY)
+        for i in range(OFFICERS)
+    ]
     return counter, officers
 
 
@@ -111,8 +123,18 @@ def _free_port() -> int:
 
 
 def _start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
-    command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "-w", str(workers),
-               "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
+    command = [
+        str(BIN / "gunicorn"),
+        "-c",
+        "gunicorn.conf.py",
+        "-w",
+        str(workers),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "wsgi:app",
+    ]
     server = subprocess.Popen(command, cwd=ROOT, env=_server_environment(url))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -157,7 +179,9 @@ def _soak(url: str, tokens: tuple[str, list[str]], args) -> int:
     try:
         # Warm the workers (catalogue, specs) before the first reading.
         for _ in range(args.workers * 2):
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).close()
+            urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/healthz", timeout=5
+            ).close()
         start_memory = _memory(server.pid)
         plan = Plan(port, tokens[0], tokens[1], _kecamatan_digits())
         results = _drive(plan, args)
@@ -172,8 +196,9 @@ def _drive(plan: Plan, args) -> dict:
     """Run the load generator in its own process; it must end on its own."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    generator = context.Process(target=generate,
-                                args=(plan, args.seconds, args.rate, results))
+    generator = context.Process(
+        target=generate, args=(plan, args.seconds, args.rate, results)
+    )
     generator.start()
     budget = args.seconds + (10 if args.rate is None else 0) + 60
     try:
@@ -190,36 +215,50 @@ def _report(results: dict, start: dict, end: dict) -> int:
     total = sum(sum(by_status.values()) for by_status in statuses.values())
     conflicts = sum(s.get(409, 0) for s in statuses.values())
     errors = {
-        operation: {code: n for code, n in by_status.items()
-                    if not 200 <= code < 300 and code != 409}
+        operation: {
+            code: n
+            for code, n in by_status.items()
+            if not 200 <= code < 300 and code != 409
+        }
         for operation, by_status in statuses.items()
     }
     error_count = sum(sum(e.values()) for e in errors.values())
     if results["capacity"] is not None:
         print(f"capacity (closed loop, 10 s): {results['capacity']:.1f} requests/s")
-    print(f"target rate: {results['rate']:.1f} requests/s for "
-          f"{results['elapsed']:.0f} s; slots skipped (server too slow): "
-          f"{results['skipped']}")
+    print(
+        f"target rate: {results['rate']:.1f} requests/s for "
+        f"{results['elapsed']:.0f} s; slots skipped (server too slow): "
+        f"{results['skipped']}"
+    )
     print(f"requests: {total} ({total / results['elapsed']:.1f}/s)")
-    print(f"errors (non-2xx, 409 aside): {error_count} "
-          f"({100 * error_count / max(total, 1):.2f}%) "
-          f"{ {k: v for k, v in errors.items() if v} }")
+    print(
+        f"errors (non-2xx, 409 aside): {error_count} "
+        f"({100 * error_count / max(total, 1):.2f}%) "
+        f"{ {k: v for k, v in errors.items() if v} }"
+    )
     print(f"expected 409s (a task claimed by another officer first): {conflicts}")
     print(f"{'operation':<10} {'count':>7} {'p50 ms':>8} {'p95 ms':>8}  statuses")
     for operation in sorted(latencies):
         times = sorted(latencies[operation])
-        print(f"{operation:<10} {len(times):>7} {_quantile(times, 0.5):>8.1f} "
-              f"{_quantile(times, 0.95):>8.1f}  {dict(sorted(statuses[operation].items()))}")
+        print(
+            f"{operation:<10} {len(times):>7} {_quantile(times, 0.5):>8.1f} "
+            f"{_quantile(times, 0.95):>8.1f}  {dict(sorted(statuses[operation].items()))}"
+        )
     for pid in sorted(set(start) | set(end)):
-        print(f"gunicorn worker {pid}: VmRSS {_mib(start.get(pid))} at start, "
-              f"{_mib(end.get(pid))} at end")
+        print(
+            f"gunicorn worker {pid}: VmRSS {_mib(start.get(pid))} at start, "
+            f"{_mib(end.get(pid))} at end"
+        )
     return 1 if error_count else 0
 
 
 def _quantile(times: list[float], q: float) -> float:
     if len(times) < 2:
         return 1000 * (times[0] if times else 0.0)
-    return 1000 * statistics.quantiles(times, n=100, method="inclusive")[round(q * 100) - 1]
+    return (
+        1000
+        * statistics.quantiles(times, n=100, method="inclusive")[round(q * 100) - 1]
+    )
 
 
 def _mib(kib: int | None) -> str:

@@ -44,7 +44,8 @@ class Tally:
 
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     statuses: dict[str, dict[int, int]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+        default_factory=lambda: defaultdict(lambda: defaultdict(int))
+    )
     skipped: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -94,8 +95,15 @@ class Traffic:
 
     # -- one connection per thread ---------------------------------------------
 
-    def call(self, connection, operation: str, method: str, path: str,
-             token: str | None = None, body: dict | None = None):
+    def call(
+        self,
+        connection,
+        operation: str,
+        method: str,
+        path: str,
+        token: str | None = None,
+        body: dict | None = None,
+    ):
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -126,14 +134,20 @@ class Traffic:
 
     def submit(self, connection) -> None:
         nik = self.residents.next_nik()
-        body = {"service_code": SERVICE, "village_code": None, "data": {},
-                "applicant": {"nik": nik, "name": "Warga Uji", "phone": "081200000000"}}
-        status, answer = self.call(connection, "submit", "POST", "/applications",
-                                   self.plan.counter_token, body)
+        body = {
+            "service_code": SERVICE,
+            "village_code": None,
+            "data": {},
+            "applicant": {"nik": nik, "name": "Warga Uji", "phone": "081200000000"},
+        }
+        status, answer = self.call(
+            connection, "submit", "POST", "/applications", self.plan.counter_token, body
+        )
         if status == 201:
             self.tracked.append((answer["tracking_number"], nik))
-            self.open_tasks.extend(t["id"] for t in answer["tasks"]
-                                   if t["state"] == "ready")
+            self.open_tasks.extend(
+                t["id"] for t in answer["tasks"] if t["state"] == "ready"
+            )
 
     def inbox(self, connection, officer: str) -> None:
         query = f"/tasks?agency={AGENCY}&state=ready&per_page=20&sort=created"
@@ -146,11 +160,19 @@ class Traffic:
             task = self.open_tasks.popleft()
         except IndexError:
             return
-        status, _ = self.call(connection, "claim", "POST", f"/tasks/{task}/claim", officer)
+        status, _ = self.call(
+            connection, "claim", "POST", f"/tasks/{task}/claim", officer
+        )
         if status != 200:
             return
-        self.call(connection, "complete", "POST", f"/tasks/{task}/complete", officer,
-                  {"data": ANSWERS})
+        self.call(
+            connection,
+            "complete",
+            "POST",
+            f"/tasks/{task}/complete",
+            officer,
+            {"data": ANSWERS},
+        )
 
     def track(self, connection) -> None:
         number, nik = random.choice(list(self.tracked))
@@ -208,15 +230,18 @@ class Traffic:
             thread.join()
 
     def _connection(self):
-        return http.client.HTTPConnection("127.0.0.1", self.plan.port,
-                                          timeout=TIMEOUT_SECONDS)
+        return http.client.HTTPConnection(
+            "127.0.0.1", self.plan.port, timeout=TIMEOUT_SECONDS
+        )
 
     def _officer(self, index: int) -> str:
         return self.plan.officer_tokens[index % len(self.plan.officer_tokens)]
 
     def _start_threads(self, target) -> list[threading.Thread]:
-        threads = [threading.Thread(target=target, args=(i,), daemon=True)
-                   for i in range(THREADS)]
+        threads = [
+            threading.Thread(target=target, args=(i,), daemon=True)
+            for i in range(THREADS)
+        ]
         for thread in threads:
             thread.start()
         return threads
@@ -236,5 +261,11 @@ def generate(plan: Plan, seconds: float, rate: float | None, results) -> None:
         traffic.tally = Tally()
     started = time.monotonic()
     traffic.paced(seconds, rate)
-    results.put({"capacity": capacity, "rate": rate,
-                 "elapsed": time.monotonic() - started, **traffic.tally.as_dict()})
+    results.put(
+        {
+            "capacity": capacity,
+            "rate": rate,
+            "elapsed": time.monotonic() - started,
+            **traffic.tally.as_dict(),
+        }
+    )
