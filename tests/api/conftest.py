@@ -14,7 +14,6 @@ import pytest
 from api import create_app
 from api.extensions import db
 from api.models import Role, create_user
-from engine.diagrams import SPECS
 from processes.models import Agency, AgencyKind
 
 from tests.conftest import empty_all_tables
@@ -53,8 +52,6 @@ def app(request, tmp_path):
         db.create_all()
     yield app
 
-    # Version ids restart with each database; cached specs must not outlive it.
-    SPECS._cache.clear()
     with app.app_context():
         db.session.remove()
         if request.param == "postgresql":

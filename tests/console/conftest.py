@@ -15,7 +15,6 @@ from api import create_app
 from api.extensions import db
 from api.models import Role, create_user
 from console import blueprint
-from engine.diagrams import SPECS
 from processes.models import Agency, AgencyKind
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
@@ -48,8 +47,6 @@ def app(tmp_path):
     app = build_app(f"sqlite:///{tmp_path / 'console.sqlite'}")
     yield app
 
-    # Version ids restart with each database; cached specs must not outlive it.
-    SPECS._cache.clear()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

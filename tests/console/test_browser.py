@@ -56,9 +56,6 @@ def site(tmp_path_factory) -> Iterator[tuple[str, dict[str, str]]]:
     server.shutdown()
     thread.join()
     server.server_close()
-    from engine.diagrams import SPECS
-
-    SPECS._cache.clear()
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ from flask import Flask
 from api import create_app
 from api.extensions import db
 from api.models import Role, create_user
-from engine.diagrams import SPECS
 from processes.models import Agency, AgencyKind
 
 DIAGRAM = Path(__file__).parents[1] / "api" / "diagrams" / "joint_permit.bpmn"
@@ -113,8 +112,6 @@ def build_world(url: str) -> World:
 
 
 def tear_down(world: World) -> None:
-    # Version ids restart with each database; cached specs must not outlive it.
-    SPECS._cache.clear()
     with world.app.app_context():
         db.session.remove()
         db.engine.dispose()
