@@ -45,8 +45,11 @@ SERVICE_PAGE = s.page_of(s.ServiceSchema, "ServicePage")
 TASK_PAGE = s.page_of(s.TaskSchema, "TaskPage")
 ESCALATION_PAGE = s.page_of(s.EscalationSchema, "EscalationPage")
 CALENDAR_PAGE = s.page_of(s.CalendarExceptionSchema, "CalendarExceptionPage")
+DIAGRAM_PAGE = s.page_of(s.DiagramSchema, "DiagramPage")
+VERSION_PAGE = s.page_of(s.DiagramVersionSchema, "DiagramVersionPage")
 CODE = {"code": "string"}
 TASK = {"task_id": "string"}
+PROCESS = {"process_id": "string"}
 
 OPERATIONS = (
     Operation("get", "/agencies", "List agencies", AGENCY_PAGE, query=s.PageQuery),
@@ -60,6 +63,20 @@ OPERATIONS = (
     Operation("post", "/diagrams", "Deploy BPMN diagrams (analyst)",
               s.DeploymentSchema, status=201, body=s.DiagramUploadSchema,
               content="multipart/form-data", errors=(400, 401, 403, 413, 422)),
+    Operation("post", "/diagrams/validate", "Check BPMN diagrams without deploying "
+              "(analyst)", s.DiagramCheckSchema, body=s.DiagramUploadSchema,
+              content="multipart/form-data", errors=(400, 401, 403, 413, 422),
+              description="Runs every check of a deployment and stores nothing. "
+              "A refusal is a 422 whose errors name the file, element id and line "
+              "of each problem."),
+    Operation("get", "/diagrams", "List deployed processes (analyst)",
+              DIAGRAM_PAGE, query=s.PageQuery),
+    Operation("get", "/diagrams/{process_id}/versions",
+              "List a process's versions with their instances (analyst)",
+              VERSION_PAGE, query=s.PageQuery, path_params=PROCESS),
+    Operation("get", "/diagrams/{process_id}/versions/{version}",
+              "Show one version's BPMN source (analyst)", s.DiagramSourceSchema,
+              path_params={**PROCESS, "version": "integer"}),
     Operation("post", "/applications", "Submit an application (counter)",
               s.ApplicationSchema, status=201, body=s.ApplicationInputSchema,
               errors=(400, 401, 403, 409, 422)),

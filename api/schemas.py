@@ -141,6 +141,40 @@ class DiagramUploadSchema(Schema):
     file = fields.Raw(metadata={"type": "string", "format": "binary"})
 
 
+class DiagramCheckSchema(Schema):
+    valid = fields.Boolean(required=True)
+    processes = fields.List(fields.String(), required=True)
+
+
+class DiagramSchema(Schema):
+    process_id = fields.String(required=True)
+    name = fields.String(allow_none=True)
+    latest_version = fields.Integer(required=True)
+    versions = fields.Integer(required=True)
+    deployed_at = JakartaDateTime(required=True)
+
+
+class DiagramVersionSchema(Schema):
+    process_id = fields.String(required=True)
+    version = fields.Integer(required=True)
+    name = fields.String(allow_none=True)
+    content_hash = fields.String(required=True)
+    deployed_at = JakartaDateTime(required=True)
+    deployed_by = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+    running_instances = fields.Integer(required=True)
+    instances = fields.Integer(required=True)
+
+
+class DiagramSourceSchema(Schema):
+    process_id = fields.String(required=True)
+    version = fields.Integer(required=True)
+    name = fields.String(allow_none=True)
+    file_name = fields.String(required=True)
+    deployed_at = JakartaDateTime(required=True)
+    bpmn_xml = fields.String(required=True)
+
+
 # -- applications and tasks --------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Agencies, services and diagram uploads."""
+"""Agencies, services and deployed diagrams: upload, check, list, versions."""
 
 from __future__ import annotations
 
@@ -11,6 +11,13 @@ from processes.models import Agency, Service
 
 from ..auth import current_user, requires, signed_in
 from ..catalogue import deploy_upload, diagram_version, put_service
+from ..diagrams import (
+    check_upload,
+    processes_query,
+    summary_of,
+    version_of,
+    versions_query,
+)
 from ..errors import Missing
 from ..extensions import db
 from ..models import Role
@@ -18,6 +25,10 @@ from ..parsing import json_body, page, paged, query_args
 from ..schemas import (
     AgencySchema,
     DeploymentSchema,
+    DiagramCheckSchema,
+    DiagramSchema,
+    DiagramSourceSchema,
+    DiagramVersionSchema,
     PageQuery,
     ServiceDetailSchema,
     ServiceInputSchema,
@@ -91,6 +102,38 @@ def upload_diagrams():
         for v in versions
     ]}
     return DeploymentSchema().dump(body), 201
+
+
+@blueprint.post("/diagrams/validate")
+@requires(Role.ANALYST)
+def validate_diagrams():
+    """Run every deployment check and store nothing; 422 lists the problems."""
+    processes = check_upload(db.session, _uploaded_files())
+    return DiagramCheckSchema().dump({"valid": True, "processes": processes})
+
+
+@blueprint.get("/diagrams")
+@requires(Role.ANALYST)
+def list_diagrams():
+    args = query_args(PageQuery())
+    rows, total = page(processes_query(), args)
+    items = DiagramSchema(many=True).dump(row._mapping for row in rows)
+    return paged(items, total, args)
+
+
+@blueprint.get("/diagrams/<process_id>/versions")
+@requires(Role.ANALYST)
+def list_diagram_versions(process_id: str):
+    args = query_args(PageQuery())
+    rows, total = page(versions_query(db.session, process_id), args)
+    items = DiagramVersionSchema(many=True).dump(summary_of(row) for row in rows)
+    return paged(items, total, args)
+
+
+@blueprint.get("/diagrams/<process_id>/versions/<int:version>")
+@requires(Role.ANALYST)
+def show_diagram_version(process_id: str, version: int):
+    return DiagramSourceSchema().dump(version_of(db.session, process_id, version))
 
 
 def _uploaded_files() -> list[DiagramFile]:

@@ -60,6 +60,23 @@ def upload_diagram(world, who):
                       content_type="application/xml", **who)
 
 
+def validate_diagram(world, who):
+    return world.call("POST", "/diagrams/validate", data=DIAGRAM.read_bytes(),
+                      content_type="application/xml", **who)
+
+
+def list_diagrams(world, who):
+    return world.call("GET", "/diagrams", **who)
+
+
+def list_diagram_versions(world, who):
+    return world.call("GET", "/diagrams/joint_permit/versions", **who)
+
+
+def show_diagram_version(world, who):
+    return world.call("GET", "/diagrams/joint_permit/versions/1", **who)
+
+
 def submit(world, who):
     return world.call("POST", "/applications", json=world.application_body(), **who)
 
@@ -170,6 +187,10 @@ MATRIX = {
     show_service: READ,
     save_service: _statuses(analyst=200, admin=200),
     upload_diagram: _statuses(analyst=201, admin=201),
+    validate_diagram: _statuses(analyst=200, admin=200),
+    list_diagrams: _statuses(analyst=200, admin=200),
+    list_diagram_versions: _statuses(analyst=200, admin=200),
+    show_diagram_version: _statuses(analyst=200, admin=200),
     submit: _statuses(counter=201, admin=201),
     show_application: _statuses(
         default=404, counter=200, officer=200, supervisor=200, regent=200, admin=200),
