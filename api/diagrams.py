@@ -3,18 +3,20 @@
 Each deployed process has immutable versions; each version counts the
 instances started on it, so an analyst sees what a new version leaves running
 on the old ones. :func:`check_upload` runs every deployment check and stores
-nothing, which is how the modeler validates before deploying.
+nothing, which is how the modeler validates before deploying. A refused
+diagram is its answer, not an error: the check itself succeeded.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from engine.diagrams import DiagramFile, check_diagrams
+from engine.errors import DiagramInvalid, Problem
 from engine.models import Instance, InstanceStatus, ProcessVersion
 from processes.models import Agency
 from processes.patterns import ROLES
@@ -35,6 +37,18 @@ class VersionSummary:
     roles: list[str]
     running_instances: int
     instances: int
+
+
+@dataclass(frozen=True)
+class DiagramCheck:
+    """What a check found: the executable processes, or every problem."""
+
+    processes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
 
 
 def processes_query() -> Select:
@@ -107,14 +121,15 @@ def version_of(session: Session, process_id: str, number: int) -> ProcessVersion
     return version
 
 
-def check_upload(session: Session, files: list[DiagramFile]) -> list[str]:
-    """Check ``files`` as a deployment would; return the executable process ids.
-
-    Raises DiagramInvalid with every problem found. Stores nothing.
-    """
+def check_upload(session: Session, files: list[DiagramFile]) -> DiagramCheck:
+    """Check ``files`` as a deployment would, and store nothing."""
     agencies = set(session.scalars(select(Agency.code)))
-    bundle = check_diagrams(session, files, agencies=agencies, roles=ROLES)
-    return bundle.executable_ids()
+    try:
+        bundle = check_diagrams(session, files, agencies=agencies, roles=ROLES)
+    except DiagramInvalid as refused:
+        return DiagramCheck(problems=refused.problems)
+
+    return DiagramCheck(processes=bundle.executable_ids())
 
 
 def _version_row(

@@ -67,8 +67,9 @@ OPERATIONS = (
               "(analyst)", s.DiagramCheckSchema, body=s.DiagramUploadSchema,
               content="multipart/form-data", errors=(400, 401, 403, 413, 422),
               description="Runs every check of a deployment and stores nothing. "
-              "A refusal is a 422 whose errors name the file, element id and line "
-              "of each problem."),
+              "A diagram a deployment would refuse is answered with 200, "
+              "valid false and its problems, each with file, element id and "
+              "line, as the deployment's 422 would list them."),
     Operation("get", "/diagrams", "List deployed processes (analyst)",
               DIAGRAM_PAGE, query=s.PageQuery),
     Operation("get", "/diagrams/{process_id}/versions",

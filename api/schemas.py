@@ -141,9 +141,17 @@ class DiagramUploadSchema(Schema):
     file = fields.Raw(metadata={"type": "string", "format": "binary"})
 
 
+class ProblemSchema(Schema):
+    file = fields.String(required=True)
+    element_id = fields.String(allow_none=True)
+    line = fields.Integer(allow_none=True)
+    message = fields.String(required=True)
+
+
 class DiagramCheckSchema(Schema):
     valid = fields.Boolean(required=True)
     processes = fields.List(fields.String(), required=True)
+    problems = fields.List(fields.Nested(ProblemSchema), required=True)
 
 
 class DiagramSchema(Schema):

@@ -21,18 +21,35 @@ def test_a_valid_diagram_passes_the_check_and_is_not_stored(api, tokens):
     checked = _xml(api, "POST", "/diagrams/validate", JOINT)
 
     assert checked.status_code == 200, checked.json
-    assert checked.json == {"valid": True, "processes": ["joint_permit"]}
+    assert checked.json == {
+        "valid": True,
+        "processes": ["joint_permit"],
+        "problems": [],
+    }
     assert api("GET", "/diagrams", "analyst").json["total"] == 0
 
 
 def test_the_check_names_the_flow_without_a_condition(api, tokens):
     checked = _xml(api, "POST", "/diagrams/validate", UNCONDITIONED)
 
-    assert checked.status_code == 422
-    assert checked.json["message"] == "the diagram was refused"
-    flagged = {error["element_id"] for error in checked.json["errors"]}
-    assert flagged & {"to_zoning", "to_hygiene"}
-    assert all("without condition" in e["message"] for e in checked.json["errors"])
+    assert checked.status_code == 200
+    assert checked.json["valid"] is False
+    assert checked.json["processes"] == []
+    problems = checked.json["problems"]
+    assert {p["element_id"] for p in problems} & {"to_zoning", "to_hygiene"}
+    assert all("without condition" in p["message"] for p in problems)
+    # The deployment refuses the same diagram with the same problems.
+    refused = _xml(api, "POST", "/diagrams", UNCONDITIONED)
+    assert refused.status_code == 422
+    assert refused.json["errors"] == problems
+
+
+def test_malformed_xml_is_a_problem_of_the_check(api, tokens):
+    checked = _xml(api, "POST", "/diagrams/validate", JOINT[:200])
+
+    assert checked.status_code == 200
+    assert checked.json["valid"] is False
+    assert checked.json["problems"][0]["file"] == "upload.bpmn"
 
 
 def test_the_check_accepts_a_multipart_upload_like_the_deploy(api, tokens):
