@@ -15,7 +15,7 @@ from api.extensions import db, limiter
 from engine.calendar import JAKARTA
 from engine.errors import NotFound
 from processes.applications import Application, find_by_tracking
-from processes.documents import NotIssuable, find_document, issue_document
+from processes.documents import NotIssuable, document_of, find_document
 from processes.residents import mask_nik
 from processes.satisfaction import (
     AlreadyRated,
@@ -68,7 +68,7 @@ def download_document():
         return _track_page(None, 404)
 
     try:
-        issued = issue_document(db.session, application)
+        issued = document_of(db.session, application)
     except NotIssuable:
         return _track_page(application, 409, notice=_t("document_not_ready"))
 

@@ -357,6 +357,16 @@ def _apply_status(session: Session, application: Application, instance: Instance
         "application status changed",
         extra={"application_id": application.id, "status": status.value},
     )
+    if status == ApplicationStatus.COMPLETED:
+        _issue_document(session, application)
+
+
+def _issue_document(session: Session, application: Application) -> None:
+    # documents imports this module for Application, so it cannot be
+    # imported at the top; by now both modules are loaded anyway.
+    from processes.documents import issue_document
+
+    issue_document(session, application)
 
 
 def _status_of(session: Session, instance: Instance) -> ApplicationStatus:

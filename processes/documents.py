@@ -1,13 +1,11 @@
 """Issued documents: the verification code each completed application carries.
 
-A completed (not rejected) application gets one ``IssuedDocument`` row the
-first time its document is asked for; the row's random code is what the PDF
-prints and what its QR code's verify address holds. The code is random rather
-than derived from the application, so it proves nothing by itself and cannot
-be guessed from a tracking number.
-
-Limit: the row is made on first download, not when the application completes,
-so an application nobody downloaded has no code yet and cannot be verified.
+A completed (not rejected) application gets one ``IssuedDocument`` row in the
+transaction that completes it (see ``applications.sync_application``); the
+row's random code is what the PDF prints and what its QR code's verify address
+holds, so a document is verifiable from the moment it exists, downloaded or
+not. The code is random rather than derived from the application, so it
+proves nothing by itself and cannot be guessed from a tracking number.
 
 This module imports the engine's base and the applications, never the API.
 """
@@ -16,11 +14,9 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from engine.db import Base, UTCDateTime, utcnow
@@ -74,40 +70,40 @@ def normalise_code(typed: str) -> str:
     return "-".join(parts)
 
 
-def issue_document(
-    session: Session,
-    application: Application,
-    clock: Callable[[], datetime] = utcnow,
-) -> IssuedDocument:
-    """Return the application's document, issuing it on first call.
+def issue_document(session: Session, application: Application) -> IssuedDocument:
+    """Issue the completed application's document under a fresh code.
 
-    Raises NotIssuable unless the application completed. Commits when it
-    issues; a concurrent first call that wins the race is returned instead.
+    Called as the application completes, inside that transaction: flushes,
+    the caller commits. Raises NotIssuable unless the application completed.
     """
     if application.status != ApplicationStatus.COMPLETED.value:
         raise NotIssuable(
             f"application {application.tracking_number} has no issued document"
         )
 
-    issued = _document_of(session, application.id)
-    if issued is not None:
-        return issued
-
     issued = IssuedDocument(
-        application_id=application.id, code=new_code(), issued_at=clock()
+        application_id=application.id,
+        code=new_code(),
+        issued_at=application.completed_at or utcnow(),
     )
     session.add(issued)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return _document_of(session, application.id)
-
+    session.flush()
     logger.info(
         "document issued",
         extra={"application_id": application.id,
                "tracking_number": application.tracking_number},
     )
+    return issued
+
+
+def document_of(session: Session, application: Application) -> IssuedDocument:
+    """Return the application's issued document; NotIssuable when it has none."""
+    issued = _document_of(session, application.id)
+    if issued is None:
+        raise NotIssuable(
+            f"application {application.tracking_number} has no issued document"
+        )
+
     return issued
 
 

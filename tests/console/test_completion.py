@@ -89,6 +89,46 @@ def test_no_document_before_completion(client, filed):
     assert response.mimetype == "text/html"
 
 
+def _issued_codes(app) -> dict[str, str]:
+    """Each issued document's code by tracking number, read from the database."""
+    from api.extensions import db
+    from processes.applications import Application
+    from processes.documents import IssuedDocument
+
+    with app.app_context():
+        rows = db.session.execute(
+            db.select(Application.tracking_number, IssuedDocument.code)
+            .join(IssuedDocument, IssuedDocument.application_id == Application.id)
+        ).all()
+    return dict(rows)
+
+
+def test_the_code_is_issued_when_the_application_completes(app, client, filed, staff):
+    number = filed["tracking_number"]
+    assert _issued_codes(app) == {}
+
+    _complete(client, staff)
+
+    code = _issued_codes(app)[number]
+    # Verifiable before anyone downloads it, and the download prints it.
+    verified = client.get(f"/console/verify/{code}")
+    assert verified.status_code == 200
+    assert _code_of(client, number) == code
+
+
+def test_the_document_is_issued_at_the_completion_moment(app, client, completed):
+    from api.extensions import db
+    from processes.applications import Application
+    from processes.documents import IssuedDocument
+
+    with app.app_context():
+        application = db.session.scalar(db.select(Application).where(
+            Application.tracking_number == completed["tracking_number"]))
+        issued = db.session.scalar(db.select(IssuedDocument).where(
+            IssuedDocument.application_id == application.id))
+        assert issued.issued_at == application.completed_at
+
+
 def test_no_document_for_the_wrong_nik(client, completed):
     response = _download(client, completed["tracking_number"], WRONG_NIK)
 
