@@ -19,7 +19,7 @@ from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -29,7 +29,7 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
 
-from . import audit
+from . import audit, rows
 from .db import utcnow
 from .diagrams import SPECS, SpecLibrary, latest_version
 from .errors import (
@@ -53,13 +53,6 @@ from .state import dump_workflow, load_workflow, new_workflow
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 50
-# What a call needs of the process version when its spec is cached.
-_VERSION_KEY = (
-    ProcessVersion.process_id,
-    ProcessVersion.version,
-    ProcessVersion.content_hash,
-    ProcessVersion.file_name,
-)
 
 
 @dataclass
@@ -417,7 +410,7 @@ class InstanceService:
             self._pending_audit.clear()
             try:
                 result = attempt()
-                audit.write(self.session, self._pending_audit)
+                rows.flush(self.session, self._pending_audit)
                 self.session.commit()
                 return result
             except (StaleDataError, IntegrityError) as race:
@@ -438,21 +431,12 @@ class InstanceService:
         return task
 
     def _open_task_and_instance(self, task_id: str) -> tuple[Task, Instance]:
-        """Load an open task and its instance in one round trip.
-
-        The instance's process version comes without its diagram text: the
-        parsed spec is cached, and the text is loaded only if it is not.
-        """
-        row = self.session.execute(
-            select(Task, Instance)
-            .join(Instance, Instance.id == Task.instance_id)
-            .where(Task.id == str(task_id))
-            .options(joinedload(Instance.process_version).load_only(*_VERSION_KEY))
-        ).first()
-        if row is None:
+        """Load an open task and its instance in one round trip."""
+        found = rows.task_and_instance(self.session, str(task_id))
+        if found is None:
             raise NotFound(f"task {task_id} does not exist")
 
-        task, instance = row
+        task, instance = found
         if not task.is_open:
             raise Conflict(f"task {task_id} is already {task.state}")
         return task, instance
@@ -509,9 +493,8 @@ class InstanceService:
         audit.pending_for_instance(self._pending_audit, instance, actor, action, detail)
 
     def _write(self) -> None:
-        """Send the call's changes: its audit rows, then the ORM's pending rows."""
-        audit.write(self.session, self._pending_audit)
-        self.session.flush()
+        """Send the call's changes, audit rows included, before listeners run."""
+        rows.flush(self.session, self._pending_audit)
 
     def _record_incident(self, instance: Instance, failure: WorkflowException) -> None:
         element_id = getattr(getattr(failure, "task_spec", None), "bpmn_id", None)

@@ -1,0 +1,365 @@
+"""An engine call's reads and writes, one round trip each on PostgreSQL.
+
+Completing a task reads the task with its instance and writes the completed
+task, the new tasks, the instance's new state and the audit rows. Through the
+ORM that is a BEGIN, a SELECT, then one statement per row, each waiting for
+its answer; on a loopback PostgreSQL those round trips and the ORM's
+bookkeeping cost more than running the workflow itself.
+
+Here the read goes out together with its BEGIN, and the writes go out as one
+batch in psycopg's pipeline mode. The ORM objects are built from the row, or
+marked as saved after the write, so listeners and later queries in the same
+transaction see them exactly as if the ORM had loaded and flushed them.
+
+Only the engine's own rows take this path (instances, tasks, audit rows).
+When the session holds anything else, or the database is not PostgreSQL
+through psycopg 3, the ORM does the work; the result is the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import psycopg
+from sqlalchemy import insert, inspect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from .models import AuditEvent, Instance, ProcessVersion, Task
+
+_ENGINE_ROWS = (Instance, Task)
+
+
+@dataclass
+class _Changed:
+    """One persistent row's changed columns, by attribute key."""
+
+    row: Instance | Task
+    values: dict[str, Any]
+
+
+@dataclass
+class _Plan:
+    new_tasks: list[Task] = field(default_factory=list)
+    changed: list[_Changed] = field(default_factory=list)
+
+
+def flush(session: Session, audit_rows: list[dict[str, Any]]) -> None:
+    """Send the pending audit rows and the session's pending changes.
+
+    Raises :class:`StaleDataError` when an instance was changed by another
+    transaction since it was read, as the ORM's version check does.
+    """
+    plan = _plan(session) if _on_psycopg(session) else None
+    if plan is None:
+        _flush_with_orm(session, audit_rows)
+        return
+
+    if plan.new_tasks or plan.changed or audit_rows:
+        _send(session, plan, audit_rows)
+    audit_rows.clear()
+    _mark_saved(session, plan)
+
+
+def _flush_with_orm(session: Session, audit_rows: list[dict[str, Any]]) -> None:
+    if audit_rows:
+        session.execute(insert(AuditEvent.__table__), audit_rows)
+        audit_rows.clear()
+    session.flush()
+
+
+def _on_psycopg(session: Session) -> bool:
+    dialect = session.get_bind().dialect
+    return dialect.name == "postgresql" and dialect.driver == "psycopg"
+
+
+# -- reading ---------------------------------------------------------------------
+
+# What a call needs of the process version when its spec is cached; the rest,
+# the diagram text above all, loads only if it is not.
+_VERSION_COLUMNS = ("id", "process_id", "version", "content_hash", "file_name")
+
+
+def task_and_instance(session: Session, task_id: str) -> tuple[Task, Instance] | None:
+    """The task, its instance and the instance's process version, or None."""
+    if not _on_psycopg(session):
+        return _task_and_instance_with_orm(session, task_id)
+
+    row = _fetch_one(session, _task_query(), (task_id,))
+    if row is None:
+        return None
+
+    dialect = session.get_bind().dialect
+    task_columns = len(Task.__table__.c)
+    instance_columns = len(Instance.__table__.c)
+    task_values = row[:task_columns]
+    instance_values = row[task_columns : task_columns + instance_columns]
+    version_values = row[task_columns + instance_columns :]
+
+    version = _attached(
+        session, ProcessVersion, _VERSION_COLUMNS, version_values, dialect
+    )
+    instance = _attached(
+        session,
+        Instance,
+        _names(Instance),
+        instance_values,
+        dialect,
+        process_version=version,
+    )
+    task = _attached(session, Task, _names(Task), task_values, dialect)
+    return task, instance
+
+
+def _task_and_instance_with_orm(session: Session, task_id: str):
+    row = session.execute(
+        select(Task, Instance)
+        .join(Instance, Instance.id == Task.instance_id)
+        .where(Task.id == str(task_id))
+        .options(
+            joinedload(Instance.process_version).load_only(
+                *(getattr(ProcessVersion, name) for name in _VERSION_COLUMNS)
+            )
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+@cache
+def _task_query() -> str:
+    columns = [
+        *(f"t.{name}" for name in _names(Task)),
+        *(f"i.{name}" for name in _names(Instance)),
+        *(f"v.{name}" for name in _VERSION_COLUMNS),
+    ]
+    return (
+        f"SELECT {', '.join(columns)} FROM tasks t"
+        " JOIN instances i ON i.id = t.instance_id"
+        " JOIN process_versions v ON v.id = i.process_version_id"
+        " WHERE t.id = %s"
+    )
+
+
+@cache
+def _names(model) -> tuple[str, ...]:
+    return tuple(column.name for column in model.__table__.c)
+
+
+def _fetch_one(session: Session, sql: str, parameters: tuple) -> tuple | None:
+    connection = session.connection().connection.driver_connection
+    # In pipeline mode a transaction's BEGIN travels with its first query
+    # instead of taking a round trip of its own.
+    with connection.pipeline(), connection.cursor() as cursor:
+        cursor.execute(sql, parameters)
+        return cursor.fetchone()
+
+
+def _attached(session: Session, model, names, values, dialect, **related):
+    """The row as a persistent ORM object of ``session``, as a query would give it.
+
+    An object already in the session keeps the attributes it has loaded (and
+    any unsaved change), as with a query; only what it lacks is filled in.
+    """
+    mapper = inspect(model)
+    primary_key = [values[names.index(c.name)] for c in mapper.primary_key]
+    existing = session.identity_map.get(
+        mapper.identity_key_from_primary_key(primary_key)
+    )
+    row = existing if existing is not None else mapper.class_manager.new_instance()
+
+    for name, value in zip(names, values):
+        key = _attribute_key(model, name)
+        if key not in row.__dict__:
+            set_committed_value(
+                row, key, _result(model.__table__.c[name], dialect)(value)
+            )
+    for key, value in related.items():
+        if key not in row.__dict__:
+            set_committed_value(row, key, value)
+
+    if existing is None:
+        make_transient_to_detached(row)
+        session.add(row)
+    return row
+
+
+@cache
+def _attribute_key(model, column_name: str) -> str:
+    return inspect(model).get_property_by_column(model.__table__.c[column_name]).key
+
+
+@cache
+def _result(column, dialect) -> Callable[[Any], Any]:
+    """The column type's conversion of a value from the driver."""
+    processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
+    return processor or _unchanged
+
+
+# -- what the session would flush ------------------------------------------------
+
+
+def _plan(session: Session) -> _Plan | None:
+    """The engine rows to write, or None when the ORM must flush them itself."""
+    if session.deleted:
+        return None
+
+    plan = _Plan()
+    for row in session.new:
+        if not isinstance(row, Task):
+            return None
+        plan.new_tasks.append(row)
+
+    for row in session.dirty:
+        if not isinstance(row, _ENGINE_ROWS):
+            return None
+        values = _changed_columns(row)
+        if values is None:
+            return None
+        if values:
+            plan.changed.append(_Changed(row, values))
+    return plan
+
+
+def _changed_columns(row) -> dict[str, Any] | None:
+    """New values of the row's changed columns; None if a relationship changed.
+
+    A changed relationship (an instance moved to another process version)
+    sets its foreign key only inside the ORM's flush, so it is left to it.
+    """
+    state = inspect(row)
+    mapper = state.mapper
+    for relationship in mapper.relationships:
+        if state.attrs[relationship.key].history.has_changes():
+            return None
+
+    values = {}
+    for attribute in mapper.column_attrs:
+        history = state.attrs[attribute.key].history
+        if history.added:
+            values[attribute.key] = history.added[0]
+    return values
+
+
+# -- the statements --------------------------------------------------------------
+
+
+def _send(session: Session, plan: _Plan, audit_rows: list[dict[str, Any]]) -> None:
+    """Send every row's statement in one round trip; check the instance versions.
+
+    psycopg's pipeline mode queues the statements and reads their results
+    together. Each statement's text depends only on which columns changed, so
+    psycopg prepares it on the server after a few calls.
+    """
+    dialect = session.get_bind().dialect
+    connection = session.connection().connection.driver_connection
+    version_checks = []
+    try:
+        with connection.pipeline(), connection.cursor() as cursor:
+            if plan.new_tasks:
+                rows = [_insert_values(task) for task in plan.new_tasks]
+                cursor.executemany(*_insert(Task.__table__, rows, dialect))
+            for changed in plan.changed:
+                checked = connection.cursor()
+                checked.execute(*_update(changed, dialect))
+                if isinstance(changed.row, Instance):
+                    version_checks.append(checked)
+            if audit_rows:
+                cursor.executemany(*_insert(AuditEvent.__table__, audit_rows, dialect))
+    except psycopg.IntegrityError as refused:
+        # The ORM's own error, so callers retry a race the same way either path.
+        raise IntegrityError("engine rows", None, refused) from refused
+
+    if any(checked.rowcount != 1 for checked in version_checks):
+        raise StaleDataError("the instance was changed by another transaction")
+
+
+def _insert(table, rows: list[dict[str, Any]], dialect):
+    columns = list(rows[0])
+    placeholders = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
+    convert = [_bind(table.c[name], dialect) for name in columns]
+    return sql, [
+        [to_db(row[name]) for name, to_db in zip(columns, convert)] for row in rows
+    ]
+
+
+def _update(changed: _Changed, dialect):
+    row = changed.row
+    table = type(row).__table__
+    values = _by_column(type(row), changed.values)
+    where, keys = "id = %s", [row.id]
+    if isinstance(row, Instance):
+        # The optimistic lock: the UPDATE finds the row only at the version read.
+        version = row.row_version
+        values["row_version"] = changed.values["row_version"] = version + 1
+        where, keys = "id = %s AND row_version = %s", [row.id, version]
+
+    columns = list(values)
+    assignments = ", ".join(f"{name} = %s" for name in columns)
+    parameters = [_bind(table.c[name], dialect)(values[name]) for name in columns]
+    return f"UPDATE {table.name} SET {assignments} WHERE {where}", parameters + keys
+
+
+@cache
+def _bind(column, dialect) -> Callable[[Any], Any]:
+    """The column type's conversion of a Python value for the driver."""
+    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if processor is None:
+        return _unchanged
+    return lambda value: None if value is None else processor(value)
+
+
+def _unchanged(value: Any) -> Any:
+    return value
+
+
+def _insert_values(task: Task) -> dict[str, Any]:
+    """Every column of a new task, defaults applied on the object as a flush would."""
+    values = {}
+    for attribute in inspect(Task).column_attrs:
+        if attribute.key not in task.__dict__:
+            setattr(task, attribute.key, _default(attribute.columns[0]))
+        values[attribute.columns[0].key] = getattr(task, attribute.key)
+    return values
+
+
+def _default(column) -> Any:
+    default = column.default
+    if default is None:
+        return None
+    if default.is_callable:
+        return default.arg(None)
+    return default.arg
+
+
+def _by_column(model, values: dict[str, Any]) -> dict[str, Any]:
+    attributes = inspect(model).column_attrs
+    return {attributes[key].columns[0].key: value for key, value in values.items()}
+
+
+# -- after the write -------------------------------------------------------------
+
+
+def _mark_saved(session: Session, plan: _Plan) -> None:
+    """Make the ORM see the written rows as loaded, with nothing left to flush."""
+    for task in plan.new_tasks:
+        session.expunge(task)
+        make_transient_to_detached(task)
+        session.add(task)
+
+    for changed in plan.changed:
+        if isinstance(changed.row, Instance):
+            set_committed_value(
+                changed.row, "row_version", changed.values["row_version"]
+            )
+        # Commit every attribute as loaded, which also drops the row from the
+        # session's modified set: otherwise each later flush (and the commit's)
+        # would walk it again only to find nothing to write. SQLAlchemy has no
+        # public call for this; set_committed_value leaves the row modified.
+        state = inspect(changed.row)
+        state._commit_all(state.dict, session.identity_map)
