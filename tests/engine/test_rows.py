@@ -1,0 +1,205 @@
+"""The engine's one-round-trip reads and writes (engine.rows) keep the ORM truthful.
+
+On PostgreSQL a completion's rows bypass the ORM's unit of work; these tests
+check that what the session holds afterwards is what the database holds, that
+races and bad rows fail the way the ORM's own flush would, and that anything
+the fast path does not handle still reaches the database.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, inspect, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import rows
+from engine.instances import InstanceService
+from engine.models import AuditEvent, Instance, Task, TaskState
+
+APPLICATION = {"applicant": "Siti", "area": 30}
+
+
+def _columns(row) -> dict:
+    return {c.key: getattr(row, c.key) for c in inspect(type(row)).column_attrs}
+
+
+def _start(session, deploy_permit) -> Instance:
+    deploy_permit()
+    instance = InstanceService(session).start("permit", APPLICATION, "counter")
+    session.commit()
+    return instance
+
+
+def _first_open(session, instance_id) -> Task:
+    return InstanceService(session).open_tasks(instance_id)[0]
+
+
+def test_after_a_completion_the_session_matches_the_database(db_session, deploy_permit):
+    instance = _start(db_session, deploy_permit)
+    task = _first_open(db_session, instance.id)
+
+    InstanceService(db_session).complete(task.id, {}, "officer")
+
+    assert not db_session.new and not db_session.dirty
+    held = InstanceService(db_session).open_tasks(instance.id)
+    assert held and all(inspect(t).persistent for t in held)
+    with Session(db_session.get_bind()) as other:
+        for task in held:
+            assert _columns(other.get(Task, task.id)) == _columns(task)
+        stored = other.get(Instance, instance.id)
+        assert stored.row_version == db_session.get(Instance, instance.id).row_version
+        assert stored.audit_hash == db_session.get(Instance, instance.id).audit_hash
+
+
+def test_unset_json_is_stored_as_sql_null(db_session, deploy_permit):
+    instance = _start(db_session, deploy_permit)
+
+    nulls = db_session.scalar(
+        select(text("count(*)"))
+        .select_from(Task)
+        .where(Task.instance_id == instance.id, Task.connector_params.is_(None))
+    )
+
+    assert nulls == len(InstanceService(db_session).open_tasks(instance.id))
+
+
+def test_a_task_already_in_the_session_is_completed(db_session, deploy_permit):
+    instance = _start(db_session, deploy_permit)
+    task = _first_open(db_session, instance.id)
+    already_loaded = db_session.get(Task, task.id)
+
+    InstanceService(db_session).complete(task.id, {}, "officer")
+
+    assert already_loaded.state == TaskState.COMPLETED
+    with Session(db_session.get_bind()) as other:
+        assert other.get(Task, task.id).state == TaskState.COMPLETED
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_orm_sends_only_the_commit(pg_engine, reference_content):
+    from engine.diagrams import DiagramFile, deploy
+
+    with Session(pg_engine) as session:
+        deploy(
+            session,
+            [DiagramFile("reference-permit.bpmn", reference_content)],
+            agencies={"DPMPTSP", "DPUCKPP", "DLH"},
+            actor="analyst",
+        )
+        instance = InstanceService(session).start("permit", APPLICATION, "counter")
+        session.commit()
+        task_id = _first_open(session, instance.id).id
+
+    through_orm = []
+    listen = event.listens_for(pg_engine, "before_cursor_execute")
+    listener = listen(lambda *args: through_orm.append(args[2]))
+    try:
+        with Session(pg_engine) as session:
+            InstanceService(session).complete(task_id, {}, "officer")
+    finally:
+        event.remove(pg_engine, "before_cursor_execute", listener)
+
+    assert through_orm == []
+    with Session(pg_engine) as session:
+        assert session.get(Task, task_id).state == TaskState.COMPLETED
+
+
+@pytest.mark.postgres
+def test_a_stale_instance_fails_like_the_orms_version_check(
+    pg_engine, reference_content
+):
+    from engine.diagrams import DiagramFile, deploy
+
+    with Session(pg_engine) as session:
+        deploy(
+            session,
+            [DiagramFile("reference-permit.bpmn", reference_content)],
+            agencies={"DPMPTSP", "DPUCKPP", "DLH"},
+            actor="analyst",
+        )
+        instance = InstanceService(session).start("permit", APPLICATION, "counter")
+        session.commit()
+        task_id = _first_open(session, instance.id).id
+
+    with Session(pg_engine) as reader:
+        task, instance = rows.task_and_instance(reader, task_id)
+        instance_id = instance.id
+        with pg_engine.begin() as other:
+            other.execute(
+                update(Instance.__table__)
+                .where(Instance.id == instance.id)
+                .values(row_version=Instance.row_version + 1)
+            )
+        instance.due_at = None
+        instance.state = b"changed"
+
+        with pytest.raises(StaleDataError):
+            rows.flush(reader, [])
+        reader.rollback()
+
+    with Session(pg_engine) as session:
+        assert session.get(Instance, instance_id).state != b"changed"
+
+
+@pytest.mark.postgres
+def test_a_duplicate_row_fails_like_the_orms_integrity_error(
+    pg_engine, reference_content
+):
+    from engine.diagrams import DiagramFile, deploy
+
+    with Session(pg_engine) as session:
+        deploy(
+            session,
+            [DiagramFile("reference-permit.bpmn", reference_content)],
+            agencies={"DPMPTSP", "DPUCKPP", "DLH"},
+            actor="analyst",
+        )
+        instance = InstanceService(session).start("permit", APPLICATION, "counter")
+        session.commit()
+        existing = _first_open(session, instance.id)
+        copy = Task(
+            id=existing.id,
+            instance_id=instance.id,
+            element_id="again",
+            name="again",
+        )
+        session.add(copy)
+
+        with pytest.raises(IntegrityError):
+            rows.flush(session, [])
+        session.rollback()
+
+
+def test_rows_the_fast_path_does_not_handle_still_reach_the_database(
+    db_session, deploy_permit
+):
+    instance = _start(db_session, deploy_permit)
+    task = _first_open(db_session, instance.id)
+    task.claimed_by = "officer"
+    db_session.add(
+        AuditEvent(
+            chain="elsewhere",
+            seq=1,
+            at=instance.started_at,
+            actor="test",
+            action="noted",
+            detail={},
+            prev_hash="0" * 64,
+            hash="1" * 64,
+        )
+    )
+
+    rows.flush(db_session, [])
+    db_session.commit()
+
+    with Session(db_session.get_bind()) as other:
+        assert other.get(Task, task.id).claimed_by == "officer"
+        assert other.scalar(select(AuditEvent).where(AuditEvent.chain == "elsewhere"))
+
+
+def test_a_missing_task_reads_as_none(db_session, deploy_permit):
+    _start(db_session, deploy_permit)
+
+    assert rows.task_and_instance(db_session, "no-such-task") is None
