@@ -172,20 +172,29 @@ def _attached(session: Session, model, names, values, dialect, **related):
     )
     row = existing if existing is not None else mapper.class_manager.new_instance()
 
+    # Filling the state's dict directly is what the ORM's own loader does:
+    # the values count as loaded, with no history to flush.
+    loaded = inspect(row).dict
     for name, value in zip(names, values):
         key = _attribute_key(model, name)
-        if key not in row.__dict__:
-            set_committed_value(
-                row, key, _result(model.__table__.c[name], dialect)(value)
-            )
+        if key not in loaded:
+            loaded[key] = _result(model.__table__.c[name], dialect)(value)
     for key, value in related.items():
-        if key not in row.__dict__:
-            set_committed_value(row, key, value)
+        loaded.setdefault(key, value)
 
     if existing is None:
         make_transient_to_detached(row)
         session.add(row)
     return row
+
+
+@cache
+def _attribute_keys(model) -> tuple[frozenset[str], frozenset[str]]:
+    mapper = inspect(model)
+    return (
+        frozenset(attribute.key for attribute in mapper.column_attrs),
+        frozenset(relationship.key for relationship in mapper.relationships),
+    )
 
 
 @cache
@@ -232,16 +241,14 @@ def _changed_columns(row) -> dict[str, Any] | None:
     sets its foreign key only inside the ORM's flush, so it is left to it.
     """
     state = inspect(row)
-    mapper = state.mapper
-    for relationship in mapper.relationships:
-        if state.attrs[relationship.key].history.has_changes():
-            return None
-
+    columns, relationships = _attribute_keys(type(row))
     values = {}
-    for attribute in mapper.column_attrs:
-        history = state.attrs[attribute.key].history
-        if history.added:
-            values[attribute.key] = history.added[0]
+    for key in (columns | relationships) - state.unmodified:
+        history = state.attrs[key].history
+        if key in relationships and history.has_changes():
+            return None
+        if key in columns and history.added:
+            values[key] = history.added[0]
     return values
 
 
@@ -249,46 +256,57 @@ def _changed_columns(row) -> dict[str, Any] | None:
 
 
 def _send(session: Session, plan: _Plan, audit_rows: list[dict[str, Any]]) -> None:
-    """Send every row's statement in one round trip; check the instance versions.
+    """Write every row with one statement; check the instances' versions.
 
-    psycopg's pipeline mode queues the statements and reads their results
-    together. Each statement's text depends only on which columns changed, so
-    psycopg prepares it on the server after a few calls.
+    Each row's INSERT or UPDATE is a data-modifying CTE of a single SELECT,
+    which PostgreSQL runs to completion whether or not the SELECT reads it.
+    The SELECT counts the instance rows found at the version they were read
+    at: fewer than expected means another transaction changed one first.
     """
     dialect = session.get_bind().dialect
+    parts: list[str] = []
+    parameters: list[Any] = []
+    version_checks: list[str] = []
+
+    if plan.new_tasks:
+        values = [_insert_values(task) for task in plan.new_tasks]
+        parts.append(_insert(Task.__table__, values, dialect, parameters))
+    for changed in plan.changed:
+        parts.append(_update(changed, dialect, parameters))
+        if isinstance(changed.row, Instance):
+            version_checks.append(f"w{len(parts) - 1}")
+    if audit_rows:
+        parts.append(_insert(AuditEvent.__table__, audit_rows, dialect, parameters))
+
+    ctes = ", ".join(f"w{number} AS ({part})" for number, part in enumerate(parts))
+    counted = " + ".join(f"(SELECT count(*) FROM {name})" for name in version_checks)
+    sql = f"WITH {ctes} SELECT {counted or '0'}"
+
     connection = session.connection().connection.driver_connection
-    version_checks = []
     try:
-        with connection.pipeline(), connection.cursor() as cursor:
-            if plan.new_tasks:
-                rows = [_insert_values(task) for task in plan.new_tasks]
-                cursor.executemany(*_insert(Task.__table__, rows, dialect))
-            for changed in plan.changed:
-                checked = connection.cursor()
-                checked.execute(*_update(changed, dialect))
-                if isinstance(changed.row, Instance):
-                    version_checks.append(checked)
-            if audit_rows:
-                cursor.executemany(*_insert(AuditEvent.__table__, audit_rows, dialect))
+        with connection.cursor() as cursor:
+            found = cursor.execute(sql, parameters).fetchone()[0]
     except psycopg.IntegrityError as refused:
         # The ORM's own error, so callers retry a race the same way either path.
-        raise IntegrityError("engine rows", None, refused) from refused
+        raise IntegrityError(sql, None, refused) from refused
 
-    if any(checked.rowcount != 1 for checked in version_checks):
+    if found != len(version_checks):
         raise StaleDataError("the instance was changed by another transaction")
 
 
-def _insert(table, rows: list[dict[str, Any]], dialect):
+def _insert(table, rows: list[dict[str, Any]], dialect, parameters: list) -> str:
     columns = list(rows[0])
-    placeholders = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
     convert = [_bind(table.c[name], dialect) for name in columns]
-    return sql, [
-        [to_db(row[name]) for name, to_db in zip(columns, convert)] for row in rows
-    ]
+    one_row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    for row in rows:
+        parameters.extend(to_db(row[name]) for name, to_db in zip(columns, convert))
+    return (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES {', '.join([one_row] * len(rows))}"
+    )
 
 
-def _update(changed: _Changed, dialect):
+def _update(changed: _Changed, dialect, parameters: list) -> str:
     row = changed.row
     table = type(row).__table__
     values = _by_column(type(row), changed.values)
@@ -297,12 +315,12 @@ def _update(changed: _Changed, dialect):
         # The optimistic lock: the UPDATE finds the row only at the version read.
         version = row.row_version
         values["row_version"] = changed.values["row_version"] = version + 1
-        where, keys = "id = %s AND row_version = %s", [row.id, version]
+        where, keys = "id = %s AND row_version = %s RETURNING 1", [row.id, version]
 
-    columns = list(values)
-    assignments = ", ".join(f"{name} = %s" for name in columns)
-    parameters = [_bind(table.c[name], dialect)(values[name]) for name in columns]
-    return f"UPDATE {table.name} SET {assignments} WHERE {where}", parameters + keys
+    parameters.extend(_bind(table.c[name], dialect)(values[name]) for name in values)
+    parameters.extend(keys)
+    assignments = ", ".join(f"{name} = %s" for name in values)
+    return f"UPDATE {table.name} SET {assignments} WHERE {where}"
 
 
 @cache
