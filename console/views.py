@@ -3,8 +3,8 @@
 Staff pages call the JSON API from the browser with the bearer token kept in
 ``sessionStorage``, so these views hold no staff data. Three things are
 rendered here instead: the resident's tracking result (a public form that
-must work without JavaScript), the receipt (its QR code is drawn here) and the
-deployed diagrams the modeler opens.
+must work without JavaScript) and the receipt (its QR code is drawn here).
+The modeler reads and writes diagrams through the API like the other pages.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from api.auth import current_user, requires
 from api.extensions import db, limiter
@@ -32,7 +32,6 @@ from api.inbox import application_for, holding_agency
 from api.models import Role
 from engine.calendar import JAKARTA
 from engine.errors import NotFound
-from engine.models import ProcessVersion
 from processes.applications import (
     Application,
     ApplicationStatus,
@@ -200,34 +199,3 @@ def _tracking_result(number: str, nik: str) -> dict | None:
 
 def _local_date(moment):
     return moment.astimezone(JAKARTA).date() if moment is not None else None
-
-
-# -- deployed diagrams for the modeler ----------------------------------------------
-
-
-@blueprint.get("/diagrams")
-@requires(Role.ANALYST)
-def diagrams():
-    """List each deployed process's latest version, for the modeler's picker."""
-    latest = (
-        select(ProcessVersion.process_id, func.max(ProcessVersion.version))
-        .group_by(ProcessVersion.process_id)
-        .order_by(ProcessVersion.process_id)
-    )
-    rows = db.session.execute(latest).all()
-    return {"items": [{"process_id": pid, "version": v} for pid, v in rows]}
-
-
-@blueprint.get("/diagrams/<process_id>")
-@requires(Role.ANALYST)
-def diagram_xml(process_id: str):
-    version = db.session.scalar(
-        select(ProcessVersion)
-        .where(ProcessVersion.process_id == process_id)
-        .order_by(ProcessVersion.version.desc())
-        .limit(1)
-    )
-    if version is None:
-        abort(404)
-
-    return Response(version.bpmn_xml, mimetype="application/xml")

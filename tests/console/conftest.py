@@ -76,33 +76,49 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def offer_service(client, tokens: dict[str, str]) -> None:
-    """Deploy the one-agency diagram and offer it as service SERVICE."""
-    xml = (DIAGRAMS / "counter_permit.bpmn").read_bytes()
+def offer_service(
+    client, tokens: dict[str, str], process_id: str = "counter_permit",
+    code: str = SERVICE,
+) -> None:
+    """Deploy ``diagrams/<process_id>.bpmn`` and offer it as service ``code``."""
+    xml = (DIAGRAMS / f"{process_id}.bpmn").read_bytes()
     deployed = client.post("/api/v1/diagrams", data=xml, content_type="application/xml",
                            headers=bearer(tokens["analyst"]))
     assert deployed.status_code == 201, deployed.json
     entry = {
         "name_id": "Izin usaha mikro", "name_en": "Micro business permit",
-        "agency_code": "DPMPTSP", "process_id": "counter_permit",
+        "agency_code": "DPMPTSP", "process_id": process_id,
         "sla_working_days": 3, "fee_kind": "free", "fee_idr": 0,
         "required_documents": ["KTP-el", "Surat keterangan domisili usaha"],
     }
-    offered = client.put(f"/api/v1/services/{SERVICE}", json=entry,
+    offered = client.put(f"/api/v1/services/{code}", json=entry,
                          headers=bearer(tokens["analyst"]))
     assert offered.status_code in (200, 201), offered.json
 
 
-def file_application(client, tokens: dict[str, str]) -> dict:
+def file_application(
+    client, tokens: dict[str, str], nik: str = NIK, service: str = SERVICE
+) -> dict:
     body = {
-        "service_code": SERVICE,
-        "applicant": {"nik": NIK, "name": "Siti Aminah", "phone": "081234567890"},
+        "service_code": service,
+        "applicant": {"nik": nik, "name": "Siti Aminah", "phone": "081234567890"},
         "data": {},
     }
     filed = client.post("/api/v1/applications", json=body,
                         headers=bearer(tokens["counter"]))
     assert filed.status_code == 201, filed.json
     return filed.json
+
+
+def complete_first_task(client, tokens: dict[str, str], application: dict) -> None:
+    """Claim and complete the application's open task as the licensing officer."""
+    officer = bearer(tokens["licensing_officer"])
+    (task,) = [t for t in application["tasks"] if t["state"] == "ready"]
+    claimed = client.post(f"/api/v1/tasks/{task['id']}/claim", headers=officer)
+    assert claimed.status_code == 200, claimed.json
+    done = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {}},
+                       headers=officer)
+    assert done.status_code == 200, done.json
 
 
 @pytest.fixture

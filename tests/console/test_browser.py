@@ -1,11 +1,17 @@
 """The console in a real browser: Debian's Chromium driven by Playwright.
 
-A counter clerk starts an application and prints the receipt, an officer
-claims and completes the task, a resident tracks the application, downloads
-its PDF, verifies the code and rates the service, a kiosk hands out a queue
-ticket the hall screen then shows, and the supervisor and analyst pages
-open. No page may log a console error.
-Screenshots of each page go to ``screenshots/`` at the repository root.
+A counter clerk starts an application and prints the receipt, then calls the
+next queue number the hall screen shows; an officer claims and completes a
+task; an analyst adds a task to a diagram in bpmn-js, sees the server's
+objection on the offending flow, fixes it and deploys a new version; a
+supervisor watches the SLA chart change; a resident tracks a completed
+application, downloads its PDF, verifies the code and rates the service.
+No page may log a console error.
+
+Each test makes its own applications through fixtures (a fresh NIK each), so
+the tests run in any order. The whole module runs once on SQLite and once on
+PostgreSQL. Screenshots of each page go to ``screenshots/`` at the repository
+root.
 
 Skipped when Chromium (``/usr/bin/chromium``) or the playwright package is
 missing; ``make setup`` installs both.
@@ -13,26 +19,49 @@ missing; ``make setup`` installs both.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
+from api.extensions import db
+from engine.db import utcnow
 from processes.satisfaction import ELEMENTS
-from tests.console.conftest import NIK, add_staff, build_app, offer_service
+from tests.conftest import empty_all_tables
+from tests.console.conftest import (
+    add_staff,
+    build_app,
+    complete_first_task,
+    file_application,
+    offer_service,
+)
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 WAIT_MS = 15_000
+SURVEY_SERVICE = "DPMPTSP-902"
+# Region 351016 (Banyuwangi), born 1 July 1990 (a woman: day + 40); the last
+# four digits are a serial, so each application has a resident of its own.
+NIK_PREFIX = "351016410790"
+SERIALS = itertools.count(101)
 
 pytestmark = [
     pytest.mark.slow,
@@ -40,22 +69,51 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Iterator[tuple[str, dict[str, str]]]:
-    """Serve a console with one service offered; yield its address and tokens."""
-    path = tmp_path_factory.mktemp("browser") / "console.sqlite"
-    app = build_app(f"sqlite:///{path}")
+def fresh_nik() -> str:
+    return f"{NIK_PREFIX}{next(SERIALS):04d}"
+
+
+@dataclass
+class Site:
+    base: str
+    tokens: dict[str, str]
+    app: Flask
+
+    def file(self, service: str = "DPMPTSP-901") -> dict:
+        """File an application for a new resident as the counter clerk (API)."""
+        nik = fresh_nik()
+        filed = file_application(self.app.test_client(), self.tokens, nik, service)
+        return {**filed, "nik": nik}
+
+
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def site(request, tmp_path_factory) -> Iterator[Site]:
+    """Serve a console with two services offered; yield its address and tokens."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'console.sqlite'}"
+    app = build_app(url)
     tokens = add_staff(app)
     offer_service(app.test_client(), tokens)
+    offer_service(app.test_client(), tokens, "survey_permit", SURVEY_SERVICE)
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", tokens
+    yield Site(f"http://127.0.0.1:{server.server_port}", tokens, app)
 
     server.shutdown()
     thread.join()
     server.server_close()
+    with app.app_context():
+        db.session.remove()
+        if request.param == "postgresql":
+            empty_all_tables(db.engine)
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -99,22 +157,46 @@ class Tab:
 
 
 @pytest.fixture
-def tab(browser, site) -> Iterator[Tab]:
-    tab = Tab(browser, site[0])
-    yield tab
-    tab.close()
-    assert tab.errors == []
+def tabs(browser, site) -> Iterator:
+    """Open tabs with ``tabs()``; each must end without a console error."""
+    opened: list[Tab] = []
+
+    def open_tab() -> Tab:
+        opened.append(Tab(browser, site.base))
+        return opened[-1]
+
+    yield open_tab
+
+    for tab in opened:
+        tab.close()
+    assert [error for tab in opened for error in tab.errors] == []
 
 
-@pytest.fixture(scope="module")
-def journey() -> dict:
-    """What one test hands the next: the tracking number of the application."""
-    return {}
+@pytest.fixture
+def tab(tabs) -> Tab:
+    return tabs()
 
 
-def test_counter_starts_an_application_and_prints_the_receipt(tab, site, journey):
-    _, tokens = site
-    tab.sign_in(tokens["counter"])
+@pytest.fixture
+def application(site) -> dict:
+    """An application just filed for a new resident; its task waits at DPMPTSP."""
+    return site.file()
+
+
+@pytest.fixture
+def completed(site) -> dict:
+    """An application whose one task the licensing officer has completed."""
+    filed = site.file()
+    complete_first_task(site.app.test_client(), site.tokens, filed)
+    return filed
+
+
+# -- the counter -------------------------------------------------------------------
+
+
+def test_counter_starts_an_application_and_prints_the_receipt(tab, site):
+    nik = fresh_nik()
+    tab.sign_in(site.tokens["counter"])
     page = tab.page
     page.goto(f"{tab.base}/console/counter")
 
@@ -124,9 +206,9 @@ def test_counter_starts_an_application_and_prints_the_receipt(tab, site, journey
     page.wait_for_selector("#service-documents li:has-text('KTP-el')")
     assert page.inner_text("#service-fee") == "Gratis"
 
-    page.fill("#nik", NIK[:10])
+    page.fill("#nik", nik[:10])
     assert page.inner_text("#nik-check") == "NIK harus 16 digit."
-    page.fill("#nik", NIK)
+    page.fill("#nik", nik)
     assert page.get_attribute("#nik-check", "data-ok") == "true"
     page.fill("#name", "Siti Aminah")
     page.fill("#phone", "081234567890")
@@ -135,33 +217,52 @@ def test_counter_starts_an_application_and_prints_the_receipt(tab, site, journey
     number = page.wait_for_selector("#receipt-number").inner_text()
     assert number.startswith("MPP")
     assert page.locator("#receipt figure.qr svg").count() == 1
-    journey["tracking_number"] = number
     tab.shoot("counter")
     page.emulate_media(media="print")
     tab.shoot("receipt-print")
 
 
-def test_supervisor_sees_the_summary(tab, site):
-    _, tokens = site
-    tab.sign_in(tokens["regent"])
-    page = tab.page
-    page.goto(f"{tab.base}/console/dashboard")
+def test_clerk_calls_the_next_number_and_the_hall_screen_shows_it(tabs, site):
+    kiosk, screen, clerk = tabs(), tabs(), tabs()
+    kiosk.page.goto(f"{kiosk.base}/console/queue/B2")
+    kiosk.page.click("#take-ticket")
+    ticket = kiosk.page.wait_for_selector("#ticket-number").inner_text()
+    assert re.fullmatch(r"B2-\d{3}", ticket)
+    kiosk.shoot("queue-ticket")
 
-    page.wait_for_selector("#summary th:has-text('DPMPTSP')")
-    assert page.locator("#chart rect.sla-on_track").count() == 1
-    page.wait_for_selector("#attention li")
-    tab.shoot("dashboard")
+    screen.page.goto(f"{screen.base}/console/queue/B2/screen")
+    assert screen.page.inner_text("#now-serving") != ticket
+
+    clerk.sign_in(site.tokens["counter"])
+    clerk.page.goto(f"{clerk.base}/console/counter")
+    clerk.page.fill("#queue-counter", "b2")
+    clerk.page.click("#call-next")
+    clerk.page.wait_for_selector(f"#called:has-text('Dipanggil: {ticket}')")
+    assert clerk.page.inner_text("#queue-waiting") == "0"
+    clerk.shoot("counter-queue")
+
+    # The screen polls; it shows the number without being reloaded.
+    screen.page.wait_for_selector(f"#now-serving:has-text('{ticket}')")
+    screen.shoot("queue-screen")
+
+    clerk.page.click("#call-next")
+    clerk.page.wait_for_selector("#called:has-text('Tidak ada yang menunggu.')")
 
 
-def test_officer_claims_and_completes_the_task(tab, site, journey):
-    _, tokens = site
-    tab.sign_in(tokens["licensing_officer"])
+# -- the agency --------------------------------------------------------------------
+
+
+def test_officer_claims_and_completes_the_task(tab, site, application):
+    tab.sign_in(site.tokens["licensing_officer"])
     page = tab.page
     page.goto(f"{tab.base}/console/inbox")
 
-    row = page.wait_for_selector(f"#tasks tr:has-text('{journey['tracking_number']}')")
+    number = application["tracking_number"]
+    row = page.wait_for_selector(f"#tasks tr:has-text('{number}')")
     row.wait_for_selector("button[data-action=claim]").click()
-    row = page.wait_for_selector("#tasks tr:has(button[data-action=release])")
+    row = page.wait_for_selector(
+        f"#tasks tr:has-text('{number}'):has(button[data-action=release])"
+    )
     assert "licensing_officer" in row.inner_text()
     row.wait_for_selector("button.link").click()
     page.wait_for_selector("#timeline li:has-text('Verifikasi berkas')")
@@ -171,28 +272,177 @@ def test_officer_claims_and_completes_the_task(tab, site, journey):
     page.fill("#fields input[name=value]", "true")
     page.click("#complete")
     page.wait_for_selector("#message:has-text('Tugas selesai.')")
-    page.wait_for_selector("#no-tasks:visible")
+    page.wait_for_selector(f"#tasks tr:has-text('{number}')", state="detached")
+    status = site.app.test_client().get(
+        f"/api/v1/applications/{application['id']}",
+        headers={"Authorization": f"Bearer {site.tokens['counter']}"},
+    )
+    assert status.json["status"] == "completed"
 
 
-def test_resident_tracks_the_application(tab, journey):
+# -- the supervisor ----------------------------------------------------------------
+
+
+def _chart(page) -> dict[str, int]:
+    """The DPMPTSP bar's counts per SLA status, as the chart drew them."""
+    return page.eval_on_selector_all(
+        "#chart g.chart-row[data-key=DPMPTSP] rect[data-series]",
+        "bars => Object.fromEntries(bars.map("
+        "b => [b.dataset.series, Number(b.dataset.count)]))",
+    )
+
+
+def _drawn(page) -> str:
+    return page.get_attribute("#chart", "data-drawn")
+
+
+def test_supervisor_sees_the_chart_change(tab, site, application):
+    tab.sign_in(site.tokens["regent"])
     page = tab.page
-    page.goto(f"{tab.base}/console/track?number={journey['tracking_number']}")
+    page.goto(f"{tab.base}/console/dashboard")
+    page.wait_for_selector("#chart g.chart-row[data-key=DPMPTSP]")
+    before = _chart(page)
+    open_tasks = sum(before.values())
+    assert before["on_track"] >= 1  # at least the application just filed
+    tab.shoot("dashboard")
 
-    page.fill("#track-nik", NIK)
+    # Two months on, every open task at DPMPTSP is past its deadline.
+    with site.app.app_context():
+        from engine.sla import sweep
+
+        sweep(db.session, utcnow() + timedelta(days=60))
+        db.session.commit()
+    drawn = _drawn(page)
+    page.click("#refresh")
+    page.wait_for_function(
+        "drawn => document.getElementById('chart').dataset.drawn !== drawn", arg=drawn
+    )
+
+    after = _chart(page)
+    assert after == {"on_track": 0, "at_risk": 0, "breached": open_tasks}
+    breached_bar = "#chart g.chart-row[data-key=DPMPTSP] rect.sla-breached"
+    assert float(page.get_attribute(breached_bar, "width")) > 0
+    page.wait_for_selector(
+        f"#attention li.sla-breached:has-text('{application['tracking_number']}')"
+    )
+    tab.shoot("dashboard-breached")
+
+
+# -- the analyst -------------------------------------------------------------------
+
+# Through bpmn-js's modeling API: after the check, a gateway asks whether the
+# site needs a survey; its flow to the new task is left without a condition,
+# the mistake the server will point at.
+ADD_SURVEY = """() => {
+  const modeler = window.terpaduModeler;
+  const registry = modeler.get("elementRegistry");
+  const modeling = modeler.get("modeling");
+  const issued = registry.get("issued");
+  modeling.removeElements([registry.get("to_issued")]);
+  const gateway = modeling.appendShape(
+    registry.get("verify_documents"), { type: "bpmn:ExclusiveGateway" },
+    { x: 470, y: 140 });
+  modeling.updateProperties(gateway, { id: "needs_survey", name: "Perlu survei?" });
+  const survey = modeling.appendShape(
+    gateway, { type: "bpmn:UserTask" }, { x: 640, y: 210 });
+  modeling.updateProperties(survey, { id: "site_survey", name: "Survei lapangan" });
+  modeling.updateProperties(survey.incoming[0], { id: "to_survey" });
+  modeling.connect(survey, issued);
+  const skip = modeling.connect(gateway, issued);
+  modeling.updateProperties(skip, { id: "no_survey" });
+  modeling.updateProperties(gateway, { default: skip.businessObject });
+  return registry.get("mall").businessObject.processRef.laneSets[0].lanes[0]
+    .flowNodeRef.map((node) => node.id);
+}"""
+
+
+@pytest.fixture
+def running_survey(site) -> dict:
+    """An application running on version 1 of ``survey_permit``."""
+    return site.file(SURVEY_SERVICE)
+
+
+def test_analyst_adds_a_task_validates_and_deploys(tab, site, running_survey):
+    tab.sign_in(site.tokens["analyst"])
+    page = tab.page
+    page.goto(f"{tab.base}/console/modeler")
+    if page.locator("#modeler-missing").count():
+        pytest.skip("bpmn-js is not installed (npm ci --prefix console)")
+
+    page.wait_for_selector(
+        "#diagram-picker option[value=survey_permit]", state="attached"
+    )
+    page.select_option("#diagram-picker", "survey_permit")
+    page.wait_for_selector("#canvas [data-element-id=verify_documents]")
+    page.wait_for_selector("#versions tr[data-version='1'][data-running='1']")
+
+    in_lane = page.evaluate(ADD_SURVEY)
+    assert "site_survey" in in_lane  # drawn inside the DPMPTSP lane
+    page.wait_for_selector("#canvas [data-element-id=site_survey]")
+
+    page.click("#validate")
+    page.wait_for_selector("#message:has-text('Diagram ditolak')")
+    flagged = "#canvas g.djs-element.validation-error"
+    assert page.eval_on_selector_all(
+        flagged, "marked => marked.map((g) => g.dataset.elementId)"
+    ) == ["to_survey"]
+    badge = page.wait_for_selector(
+        "#canvas .djs-overlays[data-container-id=to_survey] .problem-badge"
+    )
+    assert "without condition" in badge.get_attribute("title")
+    tab.shoot("modeler-problems")
+
+    page.click("#deploy-errors li[data-element-id=to_survey]")
+    page.wait_for_selector("#element-id:has-text('to_survey')")
+    page.fill("#element-condition", "approved == False")
+    page.click("#element-apply")
+    page.click("#validate")
+    page.wait_for_selector("#message:has-text('Diagram lolos pemeriksaan')")
+    assert page.locator(flagged).count() == 0
+    assert page.locator("#canvas .problem-badge").count() == 0
+
+    page.click("#deploy")
+    page.wait_for_selector("#message:has-text('Diagram terpasang: survey_permit v2')")
+    page.wait_for_selector("#versions tr[data-version='2'][data-running='0']")
+    assert page.get_attribute("#versions tr[data-version='1']", "data-running") == "1"
+    assert page.inner_text("#diagram-picker option[value=survey_permit]") == (
+        "survey_permit (v2)"
+    )
+    tab.shoot("modeler")
+
+    deployed = (
+        site.app.test_client()
+        .get(
+            "/api/v1/diagrams/survey_permit/versions/2",
+            headers={"Authorization": f"Bearer {site.tokens['analyst']}"},
+        )
+        .json["bpmn_xml"]
+    )
+    assert 'id="site_survey"' in deployed
+    assert "approved == False" in deployed
+
+
+# -- the resident ------------------------------------------------------------------
+
+
+def _track(page, base: str, number: str, nik: str) -> None:
+    page.goto(f"{base}/console/track?number={number}")
+    page.fill("#track-nik", nik)
     page.click("form button[type=submit]")
 
-    assert page.wait_for_selector("#track-status").inner_text() == "Selesai"
+
+def test_resident_tracks_the_application(tab, completed):
+    _track(tab.page, tab.base, completed["tracking_number"], completed["nik"])
+
+    assert tab.page.wait_for_selector("#track-status").inner_text() == "Selesai"
     tab.shoot("track")
 
 
-def test_resident_downloads_verifies_and_rates(tab, journey):
-    page = tab.page
-    number = journey["tracking_number"]
-    page.goto(f"{tab.base}/console/track?number={number}")
-    page.fill("#track-nik", NIK)
-    page.click("form button[type=submit]")
+def test_resident_downloads_verifies_and_rates(tab, completed):
+    page, number, nik = tab.page, completed["tracking_number"], completed["nik"]
+    _track(page, tab.base, number, nik)
 
-    page.fill("#document-nik", NIK)
+    page.fill("#document-nik", nik)
     with page.expect_download() as download:
         page.click("#document-form button[type=submit]")
     assert download.value.suggested_filename == f"{number}.pdf"
@@ -207,52 +457,14 @@ def test_resident_downloads_verifies_and_rates(tab, journey):
     assert page.inner_text("#verify-number") == number
     tab.shoot("verify")
 
-    page.goto(f"{tab.base}/console/track?number={number}")
-    page.fill("#track-nik", NIK)
-    page.click("form button[type=submit]")
+    _track(page, tab.base, number, nik)
     for element in ELEMENTS:
         page.check(f"#rating-form input[name={element}][value='4']")
-    page.fill("#rating-nik", NIK)
+    page.fill("#rating-nik", nik)
     tab.shoot("rating")
     page.click("#rating-form button[type=submit]")
     page.wait_for_selector("#rating-notice:has-text('Terima kasih')")
     assert page.locator("#rating-form").count() == 0
-
-
-def test_kiosk_ticket_and_hall_screen(tab, site):
-    _, tokens = site
-    page = tab.page
-    page.goto(f"{tab.base}/console/queue/A1")
-    page.click("#take-ticket")
-    assert page.wait_for_selector("#ticket-number").inner_text() == "A1-001"
-    tab.shoot("queue-ticket")
-
-    page.goto(f"{tab.base}/console/queue/A1/screen")
-    assert page.inner_text("#now-serving") == "Belum ada"
-    called = page.request.post(f"{tab.base}/console/queue/A1/next",
-                               headers={"Authorization": f"Bearer {tokens['counter']}"})
-    assert called.json()["number"] == 1
-    page.wait_for_selector("#now-serving:has-text('A1-001')")
-    tab.shoot("queue-screen")
-
-
-def test_analyst_opens_a_deployed_diagram(tab, site):
-    _, tokens = site
-    tab.sign_in(tokens["analyst"])
-    page = tab.page
-    page.goto(f"{tab.base}/console/modeler")
-    if page.locator("#modeler-missing").count():
-        pytest.skip("bpmn-js is not installed (npm ci --prefix console)")
-
-    page.wait_for_selector(
-        "#diagram-picker option[value=counter_permit]", state="attached"
-    )
-    page.select_option("#diagram-picker", "counter_permit")
-    page.wait_for_selector("#canvas [data-element-id=verify_documents]")
-    tab.shoot("modeler")
-
-    page.click("#deploy")
-    page.wait_for_selector("#message:has-text('Diagram terpasang: counter_permit')")
 
 
 def test_english_toggle(tab):

@@ -70,23 +70,33 @@ function showChart(items) {
   const chart = svg("svg", {
     viewBox: `0 0 ${CHART_WIDTH} ${height}`, role: "img", "aria-label": t("dashboard_chart"),
   });
-  items.forEach((row, index) => {
-    const y = 5 + index * (BAR_HEIGHT + 6);
-    chart.append(svg("text", { x: 0, y: y + BAR_HEIGHT * 0.7, class: "label" }, row.key || "—"));
-    let x = LABEL_WIDTH;
-    for (const series of SERIES) {
-      const width = row[series] * scale;
-      const bar = svg("rect", { x, y, width, height: BAR_HEIGHT, class: `bar sla-${series}` });
-      bar.append(svg("title", {}, `${t(`sla_${series}`)}: ${row[series]}`));
-      chart.append(bar);
-      x += width;
-    }
-    chart.append(svg("text", { x: x + 4, y: y + BAR_HEIGHT * 0.7, class: "label" },
-      String(SERIES.reduce((sum, s) => sum + row[s], 0))));
-  });
+  items.forEach((row, index) => chart.append(chartRow(row, 5 + index * (BAR_HEIGHT + 6), scale)));
   const legend = el("p", { className: "legend" }, ...SERIES.map(
     (series) => el("span", { className: `key sla-${series}` }, t(`sla_${series}`))));
-  document.getElementById("chart").replaceChildren(chart, legend);
+  const holder = document.getElementById("chart");
+  holder.replaceChildren(chart, legend);
+  // Each drawing is counted, so a reader can tell a redrawn chart from the old one.
+  holder.dataset.drawn = String(Number(holder.dataset.drawn || 0) + 1);
+}
+
+/** One agency's bar; its counts are also data attributes, read by tests and tools. */
+function chartRow(row, y, scale) {
+  const group = svg("g", { class: "chart-row", "data-key": row.key || "" });
+  group.append(svg("text", { x: 0, y: y + BAR_HEIGHT * 0.7, class: "label" }, row.key || "—"));
+  let x = LABEL_WIDTH;
+  for (const series of SERIES) {
+    const width = row[series] * scale;
+    const bar = svg("rect", {
+      x, y, width, height: BAR_HEIGHT, class: `bar sla-${series}`,
+      "data-series": series, "data-count": row[series],
+    });
+    bar.append(svg("title", {}, `${t(`sla_${series}`)}: ${row[series]}`));
+    group.append(bar);
+    x += width;
+  }
+  group.append(svg("text", { x: x + 4, y: y + BAR_HEIGHT * 0.7, class: "label" },
+    String(SERIES.reduce((sum, s) => sum + row[s], 0))));
+  return group;
 }
 
 function showAttention(tasks) {
@@ -101,4 +111,7 @@ function showAttention(tasks) {
     formatTime(task.deadline))));
 }
 
+document.getElementById("refresh").addEventListener("click", () => {
+  if (requireToken()) load();
+});
 if (requireToken()) load();
