@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
+from typing import TYPE_CHECKING
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
+# reportlab is imported where a PDF is drawn: it costs each API process a few
+# MiB of memory, and documents are downloaded far less often than the API runs.
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
 
+mm = 72 / 25.4  # points per millimetre, as reportlab.lib.units.mm
 QR_SIZE = 40 * mm
 MARGIN = 20 * mm
 LINE = 8 * mm
@@ -42,6 +42,9 @@ class DocumentFacts:
 
 def document_pdf(facts: DocumentFacts) -> bytes:
     """Return the document of ``facts`` as PDF bytes."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
     out = BytesIO()
     page = Canvas(out, pagesize=A4, pageCompression=0)
     page.setTitle(f"{facts.heading} {facts.tracking_number}")
@@ -82,6 +85,10 @@ def _facts_table(page: Canvas, facts: DocumentFacts, top: float) -> None:
 
 
 def _verification(page: Canvas, facts: DocumentFacts, width: float) -> None:
+    from reportlab.graphics import renderPDF
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+
     widget = QrCodeWidget(facts.verify_url, barLevel="M")
     left, bottom, right, top = widget.getBounds()
     drawing = Drawing(
