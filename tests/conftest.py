@@ -30,7 +30,16 @@ POSTGRES_ADMIN_URL = os.environ.get(
 
 def _import_all_models() -> None:
     # Packages add tables as they grow; import whichever model modules exist.
-    for module in ("processes.models", "api.models", "workers.models"):
+    # All of them before any engine is created, so every table exists in it.
+    for module in (
+        "processes.models",
+        "processes.applications",
+        "processes.documents",
+        "processes.queue_tickets",
+        "processes.satisfaction",
+        "api.models",
+        "workers.models",
+    ):
         try:
             __import__(module)
         except ModuleNotFoundError as missing:
