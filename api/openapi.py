@@ -53,96 +53,225 @@ PROCESS = {"process_id": "string"}
 
 OPERATIONS = (
     Operation("get", "/agencies", "List agencies", AGENCY_PAGE, query=s.PageQuery),
-    Operation("get", "/services", "List services, by agency or text",
-              SERVICE_PAGE, query=s.ServiceQuery),
-    Operation("get", "/services/{code}", "Show one service", s.ServiceDetailSchema,
-              path_params=CODE),
-    Operation("put", "/services/{code}", "Create or update a service (analyst)",
-              s.ServiceDetailSchema, body=s.ServiceInputSchema, path_params=CODE,
-              creates=True),
-    Operation("post", "/diagrams", "Deploy BPMN diagrams (analyst)",
-              s.DeploymentSchema, status=201, body=s.DiagramUploadSchema,
-              content="multipart/form-data", errors=(400, 401, 403, 413, 422)),
-    Operation("post", "/diagrams/validate", "Check BPMN diagrams without deploying "
-              "(analyst)", s.DiagramCheckSchema, body=s.DiagramUploadSchema,
-              content="multipart/form-data", errors=(400, 401, 403, 413, 422),
-              description="Runs every check of a deployment and stores nothing. "
-              "A diagram a deployment would refuse is answered with 200, "
-              "valid false and its problems, each with file, element id and "
-              "line, as the deployment's 422 would list them."),
-    Operation("get", "/diagrams", "List deployed processes (analyst)",
-              DIAGRAM_PAGE, query=s.PageQuery),
-    Operation("get", "/diagrams/{process_id}/versions",
-              "List a process's versions with their instances (analyst)",
-              VERSION_PAGE, query=s.PageQuery, path_params=PROCESS),
-    Operation("get", "/diagrams/{process_id}/versions/{version}",
-              "Show one version's BPMN source (analyst)", s.DiagramSourceSchema,
-              path_params={**PROCESS, "version": "integer"}),
-    Operation("post", "/applications", "Submit an application (counter)",
-              s.ApplicationSchema, status=201, body=s.ApplicationInputSchema,
-              errors=(400, 401, 403, 409, 422)),
-    Operation("get", "/applications/{application_id}", "Show an application",
-              s.ApplicationSchema, path_params={"application_id": "integer"}),
+    Operation(
+        "get",
+        "/services",
+        "List services, by agency or text",
+        SERVICE_PAGE,
+        query=s.ServiceQuery,
+    ),
+    Operation(
+        "get",
+        "/services/{code}",
+        "Show one service",
+        s.ServiceDetailSchema,
+        path_params=CODE,
+    ),
+    Operation(
+        "put",
+        "/services/{code}",
+        "Create or update a service (analyst)",
+        s.ServiceDetailSchema,
+        body=s.ServiceInputSchema,
+        path_params=CODE,
+        creates=True,
+    ),
+    Operation(
+        "post",
+        "/diagrams",
+        "Deploy BPMN diagrams (analyst)",
+        s.DeploymentSchema,
+        status=201,
+        body=s.DiagramUploadSchema,
+        content="multipart/form-data",
+        errors=(400, 401, 403, 413, 422),
+    ),
+    Operation(
+        "post",
+        "/diagrams/validate",
+        "Check BPMN diagrams without deploying (analyst)",
+        s.DiagramCheckSchema,
+        body=s.DiagramUploadSchema,
+        content="multipart/form-data",
+        errors=(400, 401, 403, 413, 422),
+        description="Runs every check of a deployment and stores nothing. "
+        "A diagram a deployment would refuse is answered with 200, "
+        "valid false and its problems, each with file, element id and "
+        "line, as the deployment's 422 would list them.",
+    ),
+    Operation(
+        "get",
+        "/diagrams",
+        "List deployed processes (analyst)",
+        DIAGRAM_PAGE,
+        query=s.PageQuery,
+    ),
+    Operation(
+        "get",
+        "/diagrams/{process_id}/versions",
+        "List a process's versions with their instances (analyst)",
+        VERSION_PAGE,
+        query=s.PageQuery,
+        path_params=PROCESS,
+    ),
+    Operation(
+        "get",
+        "/diagrams/{process_id}/versions/{version}",
+        "Show one version's BPMN source (analyst)",
+        s.DiagramSourceSchema,
+        path_params={**PROCESS, "version": "integer"},
+    ),
+    Operation(
+        "post",
+        "/applications",
+        "Submit an application (counter)",
+        s.ApplicationSchema,
+        status=201,
+        body=s.ApplicationInputSchema,
+        errors=(400, 401, 403, 409, 422),
+    ),
+    Operation(
+        "get",
+        "/applications/{application_id}",
+        "Show an application",
+        s.ApplicationSchema,
+        path_params={"application_id": "integer"},
+    ),
     Operation("get", "/tasks", "List a task queue", TASK_PAGE, query=s.TaskQuery),
-    Operation("post", "/tasks/{task_id}/claim", "Claim a task (officer)",
-              s.TaskSchema, path_params=TASK, errors=(401, 403, 404, 409)),
-    Operation("post", "/tasks/{task_id}/release", "Release a task (officer)",
-              s.TaskSchema, path_params=TASK, errors=(401, 403, 404, 409)),
-    Operation("post", "/tasks/{task_id}/complete", "Complete a task (officer)",
-              s.TaskSchema, body=s.CompleteInputSchema, path_params=TASK,
-              errors=(400, 401, 403, 404, 409, 422)),
-    Operation("post", "/tasks/{task_id}/assign", "Assign a task (supervisor)",
-              s.TaskSchema, body=s.AssignInputSchema, path_params=TASK,
-              errors=(400, 401, 403, 404, 409, 422)),
-    Operation("post", "/track/{tracking_number}", "Track an application (resident)",
-              s.TrackSchema, body=s.TrackInputSchema,
-              path_params={"tracking_number": "string"}, public=True,
-              errors=(400, 404, 422, 429),
-              description="The NIK travels in the body, out of access logs. A "
-              "wrong number and a wrong NIK get the same 404. Shares its rate "
-              "limit with the GET form."),
-    Operation("get", "/track/{tracking_number}", "Track an application by query "
-              "(deprecated)", s.TrackSchema, query=s.TrackQuery,
-              path_params={"tracking_number": "string"}, public=True,
-              errors=(404, 422, 429), deprecated=True,
-              description="Deprecated: the NIK in the query string ends up in "
-              "access and proxy logs. Use POST /track/{tracking_number} with "
-              "{nik}; this form is removed in API 2.0."),
-    Operation("get", "/calendar/deadline", "Compute a working-day deadline",
-              s.DeadlineSchema, query=s.DeadlineQuery),
-    Operation("get", "/sla/summary", "Count tasks by SLA status",
-              s.SummarySchema, query=s.SummaryQuery),
-    Operation("get", "/satisfaction", "Public satisfaction index by service or "
-              "agency (supervisor)", s.SatisfactionSchema, query=s.SatisfactionQuery,
-              errors=(400, 401, 403, 422),
-              description="IKM of PermenPANRB 14/2017: the mean of the nine "
-              "element means times 25. An agency head sees its own services."),
-    Operation("get", "/escalations", "List escalations in scope (supervisor)",
-              ESCALATION_PAGE, query=s.EscalationQuery),
-    Operation("post", "/escalations/{escalation_id}/acknowledge",
-              "Acknowledge an escalation (supervisor)", s.EscalationSchema,
-              path_params={"escalation_id": "integer"}, errors=(401, 403, 404, 409)),
-    Operation("get", "/calendar/exceptions", "List the calendar's exceptions (admin)",
-              CALENDAR_PAGE, query=s.PageQuery),
-    Operation("put", "/calendar/exceptions",
-              "Open or close a day, for one agency or all (admin)",
-              s.CalendarExceptionSchema, body=s.CalendarExceptionInputSchema,
-              errors=(400, 401, 403, 422), creates=True),
+    Operation(
+        "post",
+        "/tasks/{task_id}/claim",
+        "Claim a task (officer)",
+        s.TaskSchema,
+        path_params=TASK,
+        errors=(401, 403, 404, 409),
+    ),
+    Operation(
+        "post",
+        "/tasks/{task_id}/release",
+        "Release a task (officer)",
+        s.TaskSchema,
+        path_params=TASK,
+        errors=(401, 403, 404, 409),
+    ),
+    Operation(
+        "post",
+        "/tasks/{task_id}/complete",
+        "Complete a task (officer)",
+        s.TaskSchema,
+        body=s.CompleteInputSchema,
+        path_params=TASK,
+        errors=(400, 401, 403, 404, 409, 422),
+    ),
+    Operation(
+        "post",
+        "/tasks/{task_id}/assign",
+        "Assign a task (supervisor)",
+        s.TaskSchema,
+        body=s.AssignInputSchema,
+        path_params=TASK,
+        errors=(400, 401, 403, 404, 409, 422),
+    ),
+    Operation(
+        "post",
+        "/track/{tracking_number}",
+        "Track an application (resident)",
+        s.TrackSchema,
+        body=s.TrackInputSchema,
+        path_params={"tracking_number": "string"},
+        public=True,
+        errors=(400, 404, 422, 429),
+        description="The NIK travels in the body, out of access logs. A "
+        "wrong number and a wrong NIK get the same 404. Shares its rate "
+        "limit with the GET form.",
+    ),
+    Operation(
+        "get",
+        "/track/{tracking_number}",
+        "Track an application by query (deprecated)",
+        s.TrackSchema,
+        query=s.TrackQuery,
+        path_params={"tracking_number": "string"},
+        public=True,
+        errors=(404, 422, 429),
+        deprecated=True,
+        description="Deprecated: the NIK in the query string ends up in "
+        "access and proxy logs. Use POST /track/{tracking_number} with "
+        "{nik}; this form is removed in API 2.0.",
+    ),
+    Operation(
+        "get",
+        "/calendar/deadline",
+        "Compute a working-day deadline",
+        s.DeadlineSchema,
+        query=s.DeadlineQuery,
+    ),
+    Operation(
+        "get",
+        "/sla/summary",
+        "Count tasks by SLA status",
+        s.SummarySchema,
+        query=s.SummaryQuery,
+    ),
+    Operation(
+        "get",
+        "/satisfaction",
+        "Public satisfaction index by service or agency (supervisor)",
+        s.SatisfactionSchema,
+        query=s.SatisfactionQuery,
+        errors=(400, 401, 403, 422),
+        description="IKM of PermenPANRB 14/2017: the mean of the nine "
+        "element means times 25. An agency head sees its own services.",
+    ),
+    Operation(
+        "get",
+        "/escalations",
+        "List escalations in scope (supervisor)",
+        ESCALATION_PAGE,
+        query=s.EscalationQuery,
+    ),
+    Operation(
+        "post",
+        "/escalations/{escalation_id}/acknowledge",
+        "Acknowledge an escalation (supervisor)",
+        s.EscalationSchema,
+        path_params={"escalation_id": "integer"},
+        errors=(401, 403, 404, 409),
+    ),
+    Operation(
+        "get",
+        "/calendar/exceptions",
+        "List the calendar's exceptions (admin)",
+        CALENDAR_PAGE,
+        query=s.PageQuery,
+    ),
+    Operation(
+        "put",
+        "/calendar/exceptions",
+        "Open or close a day, for one agency or all (admin)",
+        s.CalendarExceptionSchema,
+        body=s.CalendarExceptionInputSchema,
+        errors=(400, 401, 403, 422),
+        creates=True,
+    ),
 )
 
 
 @cache
 def openapi_document() -> dict[str, Any]:
     spec = APISpec(
-        title=TITLE, version=VERSION, openapi_version="3.0.3",
+        title=TITLE,
+        version=VERSION,
+        openapi_version="3.0.3",
         plugins=[MarshmallowPlugin()],
         servers=[{"url": API_PREFIX}],
     )
     spec.components.schema("Error", schema=s.ErrorSchema)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for operation in OPERATIONS:
-        spec.path(path=operation.path,
-                  operations={operation.method: _operation(operation)})
+        spec.path(
+            path=operation.path, operations={operation.method: _operation(operation)}
+        )
     return spec.to_dict()
 
 
@@ -159,7 +288,8 @@ def _operation(op: Operation) -> dict[str, Any]:
         described["deprecated"] = True
     if op.body is not None:
         described["requestBody"] = {
-            "required": True, "content": {op.content: {"schema": op.body}},
+            "required": True,
+            "content": {op.content: {"schema": op.body}},
         }
     if not op.public:
         described["security"] = [{"bearer": []}]

@@ -117,7 +117,8 @@ class ServiceInputSchema(Strict):
         load_default=0, allow_none=True, validate=validate.Range(min=0, max=10**12)
     )
     required_documents = fields.List(
-        fields.String(validate=NAME), load_default=list,
+        fields.String(validate=NAME),
+        load_default=list,
         validate=validate.Length(max=100),
     )
     lane_bindings = fields.Dict(
@@ -330,12 +331,18 @@ class SatisfactionQuery(Strict):
 class SatisfactionRowSchema(Schema):
     key = fields.String(required=True)
     respondents = fields.Integer(required=True)
-    elements = fields.Dict(keys=fields.String(), values=fields.Float(),
-                           required=True, metadata={
-                               "description": "mean score (1-4) of each of the "
-                               "nine PermenPANRB 14/2017 elements"})
-    index = fields.Float(required=True,
-                         metadata={"description": "mean of the element means x 25"})
+    elements = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(),
+        required=True,
+        metadata={
+            "description": "mean score (1-4) of each of the "
+            "nine PermenPANRB 14/2017 elements"
+        },
+    )
+    index = fields.Float(
+        required=True, metadata={"description": "mean of the element means x 25"}
+    )
     grade = fields.String(required=True, metadata={"enum": ["A", "B", "C", "D"]})
 
 

@@ -29,8 +29,16 @@ from .certificates import DocumentFacts, document_pdf
 from .strings import table
 from .views import _track_limit, _tracking_result, blueprint
 
-DOCUMENT_LABELS = ("service", "applicant", "nik", "tracking_number", "completed",
-                   "agency", "code", "verify_hint")
+DOCUMENT_LABELS = (
+    "service",
+    "applicant",
+    "nik",
+    "tracking_number",
+    "completed",
+    "agency",
+    "code",
+    "verify_hint",
+)
 
 
 def _posted_application() -> Application | None:
@@ -44,14 +52,19 @@ def _posted_application() -> Application | None:
 
 def _track_page(application: Application | None, status: int = 200, **notices):
     """Render the tracking page about ``application`` with a notice or two."""
-    number = application.tracking_number if application else request.form.get(
-        "number", "")
+    number = (
+        application.tracking_number if application else request.form.get("number", "")
+    )
     result = None
     if application is not None:
         result = _tracking_result(number, application.applicant_nik)
     page = render_template(
-        "console/track.html", page="track", number=number, result=result,
-        not_found=application is None, **notices,
+        "console/track.html",
+        page="track",
+        number=number,
+        result=result,
+        not_found=application is None,
+        **notices,
     )
     return page, status
 
@@ -74,10 +87,14 @@ def download_document():
 
     pdf = document_pdf(_facts(application, issued.code))
     filename = f"{application.tracking_number}.pdf"
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store",
-    })
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def _facts(application: Application, code: str) -> DocumentFacts:
@@ -121,8 +138,9 @@ def verify(code: str):
     """Say whether ``code`` belongs to an issued document, and what it states."""
     issued = find_document(db.session, code) if len(code) <= 40 else None
     if issued is None:
-        return render_template("console/verify.html", page="verify", checked=True,
-                               code=code, document=None), 404
+        return render_template(
+            "console/verify.html", page="verify", checked=True, code=code, document=None
+        ), 404
 
     application = issued.application
     document = {
@@ -133,8 +151,13 @@ def verify(code: str):
         "applicant": mask_name(application.applicant_name),
         "nik": mask_nik(application.applicant_nik),
     }
-    return render_template("console/verify.html", page="verify", checked=True,
-                           code=issued.code, document=document)
+    return render_template(
+        "console/verify.html",
+        page="verify",
+        checked=True,
+        code=issued.code,
+        document=document,
+    )
 
 
 def mask_name(name: str) -> str:
@@ -164,4 +187,3 @@ def rate_service():
         return _track_page(application, 409, rating_notice=_t("rating_not_ready"))
 
     return _track_page(application, rating_notice=_t("rating_thanks"))
-

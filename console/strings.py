@@ -23,7 +23,7 @@ INDONESIAN: dict[str, str] = {
     "signed_out": "Belum masuk. Tempelkan token petugas Anda di halaman Masuk.",
     "login_title": "Masuk petugas",
     "login_help": "Tempelkan token yang diberikan administrator. Token hanya "
-                  "disimpan di tab ini dan hilang saat tab ditutup.",
+    "disimpan di tab ini dan hilang saat tab ditutup.",
     "login_token": "Token petugas",
     "login_submit": "Masuk",
     "login_saved": "Token tersimpan untuk tab ini.",
@@ -62,7 +62,7 @@ INDONESIAN: dict[str, str] = {
     "receipt_submitted": "Didaftarkan",
     "receipt_expected": "Perkiraan selesai",
     "receipt_scan": "Pindai untuk melacak permohonan, atau buka halaman "
-                    "Lacak Permohonan dan masukkan nomor lacak serta NIK.",
+    "Lacak Permohonan dan masukkan nomor lacak serta NIK.",
     "inbox_title": "Kotak masuk instansi",
     "inbox_empty": "Tidak ada tugas terbuka.",
     "inbox_task": "Tugas",
@@ -133,7 +133,7 @@ INDONESIAN: dict[str, str] = {
     "modeler_condition": "Syarat alur (ekspresi)",
     "modeler_apply": "Terapkan",
     "modeler_missing": "Pustaka bpmn-js belum terpasang. Jalankan `make setup` "
-                       "di mesin yang memiliki Node.js.",
+    "di mesin yang memiliki Node.js.",
     "error_generic": "Terjadi kesalahan",
     "error_unauthorized": "Token tidak dikenal atau sudah tidak aktif. Masuk lagi.",
     "error_forbidden": "Peran Anda tidak boleh melakukan ini.",
@@ -141,7 +141,7 @@ INDONESIAN: dict[str, str] = {
     "document_heading": "Dokumen Hasil Layanan",
     "document_title": "Dokumen hasil layanan",
     "document_help": "Permohonan selesai. Masukkan lagi NIK pemohon untuk "
-                     "mengunduh dokumen (halaman ini tidak menyimpan NIK).",
+    "mengunduh dokumen (halaman ini tidak menyimpan NIK).",
     "document_download": "Unduh dokumen (PDF)",
     "document_not_ready": "Dokumen hanya tersedia untuk permohonan yang selesai.",
     "document_service": "Layanan",
@@ -152,7 +152,7 @@ INDONESIAN: dict[str, str] = {
     "document_agency": "Instansi penerbit",
     "document_code": "Kode verifikasi",
     "document_verify_hint": "Periksa keaslian dokumen: pindai kode QR atau buka "
-                            "alamat berikut.",
+    "alamat berikut.",
     "verify_title": "Verifikasi dokumen",
     "verify_help": "Ketik kode verifikasi yang tercetak pada dokumen.",
     "verify_code": "Kode verifikasi",
@@ -161,7 +161,7 @@ INDONESIAN: dict[str, str] = {
     "verify_invalid": "Kode tidak dikenal: dokumen tidak dapat diverifikasi.",
     "rating_title": "Survei kepuasan masyarakat",
     "rating_help": "Nilai layanan ini sekali saja: 1 tidak baik, 2 kurang baik, "
-                   "3 baik, 4 sangat baik. Masukkan lagi NIK pemohon.",
+    "3 baik, 4 sangat baik. Masukkan lagi NIK pemohon.",
     "rating_submit": "Kirim penilaian",
     "rating_thanks": "Terima kasih, penilaian Anda tersimpan.",
     "rating_already": "Permohonan ini sudah dinilai.",
@@ -206,7 +206,7 @@ ENGLISH: dict[str, str] = {
     "signed_out": "Not signed in. Paste your staff token on the sign-in page.",
     "login_title": "Staff sign-in",
     "login_help": "Paste the token your administrator gave you. It is kept in "
-                  "this tab only and forgotten when the tab closes.",
+    "this tab only and forgotten when the tab closes.",
     "login_token": "Staff token",
     "login_submit": "Sign in",
     "login_saved": "Token kept for this tab.",
@@ -245,7 +245,7 @@ ENGLISH: dict[str, str] = {
     "receipt_submitted": "Registered",
     "receipt_expected": "Expected completion",
     "receipt_scan": "Scan to track the application, or open Track an "
-                    "application and enter the tracking number and NIK.",
+    "application and enter the tracking number and NIK.",
     "inbox_title": "Agency inbox",
     "inbox_empty": "No open tasks.",
     "inbox_task": "Task",
@@ -271,8 +271,7 @@ ENGLISH: dict[str, str] = {
     "sla_at_risk": "At risk",
     "sla_breached": "Breached",
     "track_title": "Track an application",
-    "track_help": "Enter the tracking number from the receipt and the "
-                  "applicant's NIK.",
+    "track_help": "Enter the tracking number from the receipt and the applicant's NIK.",
     "track_number": "Tracking number",
     "track_nik": "Applicant's NIK",
     "track_submit": "Track",
@@ -316,7 +315,7 @@ ENGLISH: dict[str, str] = {
     "modeler_condition": "Flow condition (expression)",
     "modeler_apply": "Apply",
     "modeler_missing": "The bpmn-js library is not installed. Run `make setup` "
-                       "on a machine with Node.js.",
+    "on a machine with Node.js.",
     "error_generic": "Something went wrong",
     "error_unauthorized": "The token is unknown or inactive. Sign in again.",
     "error_forbidden": "Your role may not do this.",
@@ -324,7 +323,7 @@ ENGLISH: dict[str, str] = {
     "document_heading": "Service Result Document",
     "document_title": "Service result document",
     "document_help": "The application is complete. Enter the applicant's NIK "
-                     "again to download the document (this page keeps no NIK).",
+    "again to download the document (this page keeps no NIK).",
     "document_download": "Download the document (PDF)",
     "document_not_ready": "Only a completed application has a document.",
     "document_service": "Service",
@@ -335,7 +334,7 @@ ENGLISH: dict[str, str] = {
     "document_agency": "Issuing agency",
     "document_code": "Verification code",
     "document_verify_hint": "Check this document: scan the QR code or open "
-                            "this address.",
+    "this address.",
     "verify_title": "Verify a document",
     "verify_help": "Type the verification code printed on the document.",
     "verify_code": "Verification code",
@@ -344,7 +343,7 @@ ENGLISH: dict[str, str] = {
     "verify_invalid": "Unknown code: the document cannot be verified.",
     "rating_title": "Public satisfaction survey",
     "rating_help": "Rate this service once: 1 poor, 2 fair, 3 good, "
-                   "4 very good. Enter the applicant's NIK again.",
+    "4 very good. Enter the applicant's NIK again.",
     "rating_submit": "Send the rating",
     "rating_thanks": "Thank you, your rating is saved.",
     "rating_already": "This application has already been rated.",

@@ -53,8 +53,11 @@ ONE_YEAR = 365 * 24 * 3600
 DEFAULT_TRACK_LIMIT = "20/minute"
 
 blueprint = Blueprint(
-    "console", __name__, url_prefix="/console",
-    template_folder="templates", static_folder="static",
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="templates",
+    static_folder="static",
 )
 
 
@@ -80,8 +83,12 @@ def remember_language(response: Response) -> Response:
 def language_helpers() -> dict:
     strings = table(g.get("console_lang", DEFAULT_LANGUAGE))
     other = "en" if g.get("console_lang") == "id" else "id"
-    return {"t": strings.__getitem__, "strings": strings, "lang": g.console_lang,
-            "other_lang": other}
+    return {
+        "t": strings.__getitem__,
+        "strings": strings,
+        "lang": g.console_lang,
+        "other_lang": other,
+    }
 
 
 # -- staff pages (filled in by the browser modules) --------------------------------
@@ -171,7 +178,10 @@ def track():
         not_found = result is None
 
     return render_template(
-        "console/track.html", page="track", number=number, result=result,
+        "console/track.html",
+        page="track",
+        number=number,
+        result=result,
         not_found=not_found,
     )
 

@@ -132,7 +132,9 @@ def application_of_instance(instance: Instance) -> Application | None:
     session = object_session(instance)
     if session is None:
         return None
-    return session.scalar(select(Application).where(Application.instance_id == instance.id))
+    return session.scalar(
+        select(Application).where(Application.instance_id == instance.id)
+    )
 
 
 def service_days_of(instance: Instance) -> int | None:
@@ -174,8 +176,15 @@ def submit_application(
 
     try:
         application = _start(
-            session, service_code, applicant, actor, village_code, data or {},
-            idempotency_key, clock, services,
+            session,
+            service_code,
+            applicant,
+            actor,
+            village_code,
+            data or {},
+            idempotency_key,
+            clock,
+            services,
         )
         session.commit()
     except IntegrityError:
@@ -184,9 +193,12 @@ def submit_application(
 
     logger.info(
         "application submitted",
-        extra={"application_id": application.id,
-               "tracking_number": application.tracking_number,
-               "nik": mask_nik(applicant.nik), "service_code": service_code},
+        extra={
+            "application_id": application.id,
+            "tracking_number": application.tracking_number,
+            "nik": mask_nik(applicant.nik),
+            "service_code": service_code,
+        },
     )
     return application, True
 
@@ -201,15 +213,22 @@ def _start(
     arguments = _start_arguments(service, data)
 
     instance = services(session, clock=clock).start(
-        arguments.process_id, arguments.data, actor,
+        arguments.process_id,
+        arguments.data,
+        actor,
         lane_bindings=arguments.lane_bindings,
     )
     now = clock()
     application = Application(
-        service_code=service.code, instance_id=instance.id,
-        applicant_nik=applicant.nik, applicant_name=applicant.name,
-        applicant_phone=applicant.phone, village_code=village_code,
-        submitted_at=now, submitted_by=actor, idempotency_key=key,
+        service_code=service.code,
+        instance_id=instance.id,
+        applicant_nik=applicant.nik,
+        applicant_name=applicant.name,
+        applicant_phone=applicant.phone,
+        village_code=village_code,
+        submitted_at=now,
+        submitted_by=actor,
+        idempotency_key=key,
     )
     session.add(application)
     session.flush()
@@ -229,13 +248,20 @@ def _start_clock(session, service: Service, instance: Instance, village_code):
     after. A first task already waiting on the applicant stops it at once.
     """
     sla_clock = session.get(SlaClock, instance.id) or start_clock(
-        session, load_calendar(session), instance, service.sla_working_days,
-        agency=service.agency_code, kecamatan_code=kecamatan_of_village(village_code),
+        session,
+        load_calendar(session),
+        instance,
+        service.sla_working_days,
+        agency=service.agency_code,
+        kecamatan_code=kecamatan_of_village(village_code),
     )
-    for task in session.scalars(select(Task).where(
-        Task.instance_id == instance.id, Task.state.in_(OPEN_TASK_STATES),
-        Task.waits_on == APPLICANT,
-    )):
+    for task in session.scalars(
+        select(Task).where(
+            Task.instance_id == instance.id,
+            Task.state.in_(OPEN_TASK_STATES),
+            Task.waits_on == APPLICANT,
+        )
+    ):
         pause_clock(session, sla_clock, task, instance.started_at)
     return sla_clock.deadline
 
@@ -278,11 +304,15 @@ def _refuse_overlapping_aid(session: Session, nik: str, service_code: str) -> No
         return
 
     held = session.execute(
-        select(Application.service_code, Application.tracking_number).where(
+        select(Application.service_code, Application.tracking_number)
+        .where(
             Application.applicant_nik == nik,
             Application.service_code.in_(list(overlapping)),
-            Application.status.in_([*ACTIVE_STATUSES, ApplicationStatus.COMPLETED.value]),
-        ).limit(1)
+            Application.status.in_(
+                [*ACTIVE_STATUSES, ApplicationStatus.COMPLETED.value]
+            ),
+        )
+        .limit(1)
     ).first()
     if held is not None:
         raise Conflict(
@@ -298,7 +328,6 @@ def _start_arguments(service: Service, data: dict[str, Any]):
         return start_arguments(service, choices=choices, agencies=data.get("agencies"))
     except ServiceStartError as refused:
         raise ApplicationRefused("data", str(refused)) from None
-
 
 
 def _by_idempotency_key(session: Session, key: str) -> Application | None:
@@ -381,11 +410,13 @@ def _status_of(session: Session, instance: Instance) -> ApplicationStatus:
         return ApplicationStatus.ERROR
 
     waiting = session.scalar(
-        select(Task.id).where(
+        select(Task.id)
+        .where(
             Task.instance_id == instance.id,
             Task.state.in_(OPEN_TASK_STATES),
             Task.waits_on == APPLICANT,
-        ).limit(1)
+        )
+        .limit(1)
     )
     if waiting is not None:
         return ApplicationStatus.WAITING_ON_APPLICANT

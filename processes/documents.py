@@ -64,7 +64,7 @@ def normalise_code(typed: str) -> str:
     """Read a code as typed: any case, spaces or no dashes."""
     letters = "".join(ch for ch in typed.upper() if ch.isalnum())
     parts = [
-        letters[start:start + CODE_GROUP_LENGTH]
+        letters[start : start + CODE_GROUP_LENGTH]
         for start in range(0, len(letters), CODE_GROUP_LENGTH)
     ]
     return "-".join(parts)
@@ -90,8 +90,10 @@ def issue_document(session: Session, application: Application) -> IssuedDocument
     session.flush()
     logger.info(
         "document issued",
-        extra={"application_id": application.id,
-               "tracking_number": application.tracking_number},
+        extra={
+            "application_id": application.id,
+            "tracking_number": application.tracking_number,
+        },
     )
     return issued
 

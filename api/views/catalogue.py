@@ -62,10 +62,13 @@ def _service_query(args):
         query = query.where(Service.agency_code == args["agency"])
     if args.get("q"):
         like = f"%{args['q']}%"
-        query = query.where(or_(
-            Service.name_id.ilike(like), Service.name_en.ilike(like),
-            Service.code.ilike(like),
-        ))
+        query = query.where(
+            or_(
+                Service.name_id.ilike(like),
+                Service.name_en.ilike(like),
+                Service.code.ilike(like),
+            )
+        )
     return query
 
 
@@ -97,10 +100,12 @@ def _service_detail(service: Service):
 @requires(Role.ANALYST)
 def upload_diagrams():
     versions = deploy_upload(db.session, _uploaded_files(), current_user().name)
-    body = {"processes": [
-        {"process_id": v.process_id, "version": v.version, "roles": v.roles}
-        for v in versions
-    ]}
+    body = {
+        "processes": [
+            {"process_id": v.process_id, "version": v.version, "roles": v.roles}
+            for v in versions
+        ]
+    }
     return DeploymentSchema().dump(body), 201
 
 

@@ -30,11 +30,13 @@ USERS = {
 
 
 def build_app(database_url: str):
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "TESTING": True,
-        "TRACK_RATE_LIMIT": "1000 per minute",
-    })
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "TESTING": True,
+            "TRACK_RATE_LIMIT": "1000 per minute",
+        }
+    )
     if "console" not in app.blueprints:
         app.register_blueprint(blueprint)
     with app.app_context():
@@ -55,11 +57,15 @@ def app(tmp_path):
 def add_staff(app) -> dict[str, str]:
     """Add the agency and the users; return each user's token by name."""
     with app.app_context():
-        db.session.add(Agency(
-            code="DPMPTSP", name_id="Dinas Penanaman Modal dan PTSP",
-            name_en="Investment and One-Stop Service Office", kind=AgencyKind.SKPD,
-            head_title="Kepala DPMPTSP",
-        ))
+        db.session.add(
+            Agency(
+                code="DPMPTSP",
+                name_id="Dinas Penanaman Modal dan PTSP",
+                name_en="Investment and One-Stop Service Office",
+                kind=AgencyKind.SKPD,
+                head_title="Kepala DPMPTSP",
+            )
+        )
         tokens = {}
         for name, (role, agency) in USERS.items():
             _, tokens[name] = create_user(db.session, name, role, agency_code=agency)
@@ -77,22 +83,33 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def offer_service(
-    client, tokens: dict[str, str], process_id: str = "counter_permit",
+    client,
+    tokens: dict[str, str],
+    process_id: str = "counter_permit",
     code: str = SERVICE,
 ) -> None:
     """Deploy ``diagrams/<process_id>.bpmn`` and offer it as service ``code``."""
     xml = (DIAGRAMS / f"{process_id}.bpmn").read_bytes()
-    deployed = client.post("/api/v1/diagrams", data=xml, content_type="application/xml",
-                           headers=bearer(tokens["analyst"]))
+    deployed = client.post(
+        "/api/v1/diagrams",
+        data=xml,
+        content_type="application/xml",
+        headers=bearer(tokens["analyst"]),
+    )
     assert deployed.status_code == 201, deployed.json
     entry = {
-        "name_id": "Izin usaha mikro", "name_en": "Micro business permit",
-        "agency_code": "DPMPTSP", "process_id": process_id,
-        "sla_working_days": 3, "fee_kind": "free", "fee_idr": 0,
+        "name_id": "Izin usaha mikro",
+        "name_en": "Micro business permit",
+        "agency_code": "DPMPTSP",
+        "process_id": process_id,
+        "sla_working_days": 3,
+        "fee_kind": "free",
+        "fee_idr": 0,
         "required_documents": ["KTP-el", "Surat keterangan domisili usaha"],
     }
-    offered = client.put(f"/api/v1/services/{code}", json=entry,
-                         headers=bearer(tokens["analyst"]))
+    offered = client.put(
+        f"/api/v1/services/{code}", json=entry, headers=bearer(tokens["analyst"])
+    )
     assert offered.status_code in (200, 201), offered.json
 
 
@@ -104,8 +121,9 @@ def file_application(
         "applicant": {"nik": nik, "name": "Siti Aminah", "phone": "081234567890"},
         "data": {},
     }
-    filed = client.post("/api/v1/applications", json=body,
-                        headers=bearer(tokens["counter"]))
+    filed = client.post(
+        "/api/v1/applications", json=body, headers=bearer(tokens["counter"])
+    )
     assert filed.status_code == 201, filed.json
     return filed.json
 
@@ -116,8 +134,9 @@ def complete_first_task(client, tokens: dict[str, str], application: dict) -> No
     (task,) = [t for t in application["tasks"] if t["state"] == "ready"]
     claimed = client.post(f"/api/v1/tasks/{task['id']}/claim", headers=officer)
     assert claimed.status_code == 200, claimed.json
-    done = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {}},
-                       headers=officer)
+    done = client.post(
+        f"/api/v1/tasks/{task['id']}/complete", json={"data": {}}, headers=officer
+    )
     assert done.status_code == 200, done.json
 
 

@@ -10,8 +10,14 @@ from tests.console.conftest import NIK, bearer
 
 WRONG_NIK = "3510164107900004"
 ALL_GOOD = {
-    "requirements": 4, "procedure": 3, "time": 4, "cost": 4, "product": 3,
-    "staff_competence": 4, "staff_behaviour": 4, "complaint_handling": 3,
+    "requirements": 4,
+    "procedure": 3,
+    "time": 4,
+    "cost": 4,
+    "product": 3,
+    "staff_competence": 4,
+    "staff_behaviour": 4,
+    "complaint_handling": 3,
     "facilities": 4,
 }
 
@@ -19,10 +25,13 @@ ALL_GOOD = {
 def _complete(client, staff) -> None:
     officer = bearer(staff["licensing_officer"])
     task = client.get("/api/v1/tasks", headers=officer).json["items"][0]
-    assert client.post(f"/api/v1/tasks/{task['id']}/claim",
-                       headers=officer).status_code == 200
-    done = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {}},
-                       headers=officer)
+    assert (
+        client.post(f"/api/v1/tasks/{task['id']}/claim", headers=officer).status_code
+        == 200
+    )
+    done = client.post(
+        f"/api/v1/tasks/{task['id']}/complete", json={"data": {}}, headers=officer
+    )
     assert done.status_code == 200, done.json
 
 
@@ -47,9 +56,13 @@ def _code_of(client, number: str) -> str:
 
 
 def test_completed_tracking_offers_the_document_and_the_survey(client, completed):
-    page = client.post("/console/track", data={
-        "number": completed["tracking_number"], "nik": NIK,
-    }).get_data(as_text=True)
+    page = client.post(
+        "/console/track",
+        data={
+            "number": completed["tracking_number"],
+            "nik": NIK,
+        },
+    ).get_data(as_text=True)
 
     assert 'id="document-form"' in page
     assert 'id="rating-form"' in page
@@ -97,8 +110,9 @@ def _issued_codes(app) -> dict[str, str]:
 
     with app.app_context():
         rows = db.session.execute(
-            db.select(Application.tracking_number, IssuedDocument.code)
-            .join(IssuedDocument, IssuedDocument.application_id == Application.id)
+            db.select(Application.tracking_number, IssuedDocument.code).join(
+                IssuedDocument, IssuedDocument.application_id == Application.id
+            )
         ).all()
     return dict(rows)
 
@@ -122,10 +136,16 @@ def test_the_document_is_issued_at_the_completion_moment(app, client, completed)
     from processes.documents import IssuedDocument
 
     with app.app_context():
-        application = db.session.scalar(db.select(Application).where(
-            Application.tracking_number == completed["tracking_number"]))
-        issued = db.session.scalar(db.select(IssuedDocument).where(
-            IssuedDocument.application_id == application.id))
+        application = db.session.scalar(
+            db.select(Application).where(
+                Application.tracking_number == completed["tracking_number"]
+            )
+        )
+        issued = db.session.scalar(
+            db.select(IssuedDocument).where(
+                IssuedDocument.application_id == application.id
+            )
+        )
         assert issued.issued_at == application.completed_at
 
 
@@ -159,8 +179,9 @@ def test_verify_page_says_valid_for_the_real_code(client, completed):
 def test_verify_reads_a_code_typed_loosely(client, completed):
     code = _code_of(client, completed["tracking_number"])
 
-    typed = client.get("/console/verify", query_string={"code": code.lower()},
-                       follow_redirects=True)
+    typed = client.get(
+        "/console/verify", query_string={"code": code.lower()}, follow_redirects=True
+    )
 
     assert "Dokumen sah" in typed.get_data(as_text=True)
 
@@ -187,8 +208,9 @@ def test_the_verify_form_renders(client):
 
 
 def _rate(client, number: str, scores: dict, nik: str = NIK):
-    return client.post("/console/track/rating",
-                       data={"number": number, "nik": nik, **scores})
+    return client.post(
+        "/console/track/rating", data={"number": number, "nik": nik, **scores}
+    )
 
 
 def test_a_rating_is_accepted_once_and_refused_twice(client, completed):

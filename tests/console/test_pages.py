@@ -57,8 +57,16 @@ def test_strings_reach_the_browser_modules(client):
 
 
 def test_static_modules_are_served(client):
-    for name in ("api.js", "nik.js", "counter.js", "inbox.js", "dashboard.js",
-                 "modeler.js", "login.js", "clerk_queue.js"):
+    for name in (
+        "api.js",
+        "nik.js",
+        "counter.js",
+        "inbox.js",
+        "dashboard.js",
+        "modeler.js",
+        "login.js",
+        "clerk_queue.js",
+    ):
         response = client.get(f"/console/static/js/{name}")
         assert response.status_code == 200, name
         response.close()

@@ -13,8 +13,16 @@ import pytest
 from tests.hardening.world import DIAGRAM, SERVICE, SERVICE_ENTRY
 
 SIGNED_OUT = ("anonymous", "wrong_token", "retired")
-SIGNED_IN = ("counter", "officer", "foreign_officer", "supervisor",
-             "foreign_supervisor", "regent", "analyst", "admin")
+SIGNED_IN = (
+    "counter",
+    "officer",
+    "foreign_officer",
+    "supervisor",
+    "foreign_supervisor",
+    "regent",
+    "analyst",
+    "admin",
+)
 IDENTITIES = SIGNED_OUT + SIGNED_IN
 
 
@@ -56,13 +64,23 @@ def save_service(world, who):
 
 
 def upload_diagram(world, who):
-    return world.call("POST", "/diagrams", data=DIAGRAM.read_bytes(),
-                      content_type="application/xml", **who)
+    return world.call(
+        "POST",
+        "/diagrams",
+        data=DIAGRAM.read_bytes(),
+        content_type="application/xml",
+        **who,
+    )
 
 
 def validate_diagram(world, who):
-    return world.call("POST", "/diagrams/validate", data=DIAGRAM.read_bytes(),
-                      content_type="application/xml", **who)
+    return world.call(
+        "POST",
+        "/diagrams/validate",
+        data=DIAGRAM.read_bytes(),
+        content_type="application/xml",
+        **who,
+    )
 
 
 def list_diagrams(world, who):
@@ -113,14 +131,22 @@ def assign(world, who):
 
 def track(world, who):
     application = world.submit()
-    return world.call("GET", f"/track/{application['tracking_number']}",
-                      query_string={"nik": application["nik"]}, **who)
+    return world.call(
+        "GET",
+        f"/track/{application['tracking_number']}",
+        query_string={"nik": application["nik"]},
+        **who,
+    )
 
 
 def track_posted(world, who):
     application = world.submit()
-    return world.call("POST", f"/track/{application['tracking_number']}",
-                      json={"nik": application["nik"]}, **who)
+    return world.call(
+        "POST",
+        f"/track/{application['tracking_number']}",
+        json={"nik": application["nik"]},
+        **who,
+    )
 
 
 def deadline(world, who):
@@ -152,8 +178,9 @@ def _escalated(world) -> int:
 
 
 def satisfaction_index(world, who):
-    return world.call("GET", "/satisfaction", query_string={"group_by": "agency"},
-                      **who)
+    return world.call(
+        "GET", "/satisfaction", query_string={"group_by": "agency"}, **who
+    )
 
 
 def list_escalations(world, who):
@@ -170,8 +197,12 @@ def list_calendar_exceptions(world, who):
 
 
 def save_calendar_exception(world, who):
-    closure = {"agency_code": "DISHUB", "day": "2025-03-05", "kind": "closed",
-               "reason": "office move"}
+    closure = {
+        "agency_code": "DISHUB",
+        "day": "2025-03-05",
+        "kind": "closed",
+        "reason": "office move",
+    }
     return world.call("PUT", "/calendar/exceptions", json=closure, **who)
 
 
@@ -193,9 +224,16 @@ MATRIX = {
     show_diagram_version: _statuses(analyst=200, admin=200),
     submit: _statuses(counter=201, admin=201),
     show_application: _statuses(
-        default=404, counter=200, officer=200, supervisor=200, regent=200, admin=200),
-    task_queue: _statuses(officer=200, foreign_officer=200, supervisor=200,
-                          foreign_supervisor=200, regent=200, admin=200),
+        default=404, counter=200, officer=200, supervisor=200, regent=200, admin=200
+    ),
+    task_queue: _statuses(
+        officer=200,
+        foreign_officer=200,
+        supervisor=200,
+        foreign_supervisor=200,
+        regent=200,
+        admin=200,
+    ),
     claim: _statuses(officer=200, admin=200),
     release: _statuses(officer=200, admin=409),
     complete: _statuses(officer=200, admin=200),
@@ -203,16 +241,25 @@ MATRIX = {
     track: PUBLIC,
     track_posted: PUBLIC,
     deadline: READ,
-    sla_summary: _statuses(officer=200, foreign_officer=200, supervisor=200,
-                           foreign_supervisor=200, regent=200, analyst=200,
-                           admin=200),
-    satisfaction_index: _statuses(supervisor=200, foreign_supervisor=200, regent=200,
-                                  admin=200),
-    list_escalations: _statuses(supervisor=200, foreign_supervisor=200, regent=200,
-                                admin=200),
+    sla_summary: _statuses(
+        officer=200,
+        foreign_officer=200,
+        supervisor=200,
+        foreign_supervisor=200,
+        regent=200,
+        analyst=200,
+        admin=200,
+    ),
+    satisfaction_index: _statuses(
+        supervisor=200, foreign_supervisor=200, regent=200, admin=200
+    ),
+    list_escalations: _statuses(
+        supervisor=200, foreign_supervisor=200, regent=200, admin=200
+    ),
     # The escalation is about DPMPTSP: to DISHUB's head it does not exist.
-    acknowledge_escalation: _statuses(supervisor=200, foreign_supervisor=404,
-                                      regent=200, admin=200),
+    acknowledge_escalation: _statuses(
+        supervisor=200, foreign_supervisor=404, regent=200, admin=200
+    ),
     list_calendar_exceptions: _statuses(admin=200),
     save_calendar_exception: _statuses(admin=201),
     openapi: PUBLIC,
@@ -264,12 +311,17 @@ def test_an_officer_cannot_act_on_the_other_branch_of_a_shared_permit(world):
     hygiene = world.task_of(application, "DINKES")
 
     for act in ("claim", "complete"):
-        response = world.call("POST", f"/tasks/{hygiene}/{act}", "officer",
-                              json={"data": {}})
+        response = world.call(
+            "POST", f"/tasks/{hygiene}/{act}", "officer", json={"data": {}}
+        )
         assert response.status_code == 403, act
 
-    refused = world.call("POST", f"/tasks/{hygiene}/assign", "supervisor",
-                         json={"user": "hygiene_officer"})
+    refused = world.call(
+        "POST",
+        f"/tasks/{hygiene}/assign",
+        "supervisor",
+        json={"user": "hygiene_officer"},
+    )
     assert refused.status_code == 403
     shown = world.call("GET", f"/applications/{application['id']}", "hygiene_officer")
     assert shown.json["tasks"][0]["state"] == "ready"
@@ -278,8 +330,9 @@ def test_an_officer_cannot_act_on_the_other_branch_of_a_shared_permit(world):
 def test_a_supervisor_cannot_hand_a_task_to_another_agencys_officer(world):
     task = world.task_of(world.submit(), "DPMPTSP")
 
-    response = world.call("POST", f"/tasks/{task}/assign", "supervisor",
-                          json={"user": "foreign_officer"})
+    response = world.call(
+        "POST", f"/tasks/{task}/assign", "supervisor", json={"user": "foreign_officer"}
+    )
 
     assert response.status_code == 422
     assert response.json["errors"][0]["field"] == "user"
@@ -288,14 +341,14 @@ def test_a_supervisor_cannot_hand_a_task_to_another_agencys_officer(world):
 def test_another_agencys_application_is_indistinguishable_from_a_missing_one(world):
     application = world.submit()
 
-    foreign = world.call("GET", f"/applications/{application['id']}",
-                         "foreign_officer")
+    foreign = world.call("GET", f"/applications/{application['id']}", "foreign_officer")
     missing = world.call("GET", "/applications/2147483647", "foreign_officer")
 
     assert foreign.status_code == missing.status_code == 404
     assert str(application["id"]) in foreign.json["message"]
-    assert foreign.json["message"].replace(str(application["id"]), "?") == \
-        missing.json["message"].replace("2147483647", "?")
+    assert foreign.json["message"].replace(str(application["id"]), "?") == missing.json[
+        "message"
+    ].replace("2147483647", "?")
 
 
 def test_an_unknown_task_is_404_for_anyone_signed_in(world):
@@ -329,8 +382,11 @@ def test_tracking_answers_alike_for_a_wrong_number_and_a_wrong_nik(world):
 def test_a_tracked_application_does_not_echo_the_nik(world):
     application = world.submit()
 
-    tracked = world.call("GET", f"/track/{application['tracking_number']}",
-                         query_string={"nik": application["nik"]})
+    tracked = world.call(
+        "GET",
+        f"/track/{application['tracking_number']}",
+        query_string={"nik": application["nik"]},
+    )
 
     assert tracked.status_code == 200
     assert application["nik"] not in tracked.get_data(as_text=True)
