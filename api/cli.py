@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_migrate import upgrade
 from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
@@ -20,6 +19,8 @@ def bootstrap() -> None:
     Safe to run again: migrations already applied and catalogue rows already
     loaded are left as they are.
     """
+    from flask_migrate import upgrade  # not at import: servers never migrate
+
     upgrade(directory=current_app.extensions["migrate"].directory)
     click.echo("database is at the latest migration")
 
