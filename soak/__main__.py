@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 
+from .memory import FLAT_MIB_PER_MINUTE, Sampler, Summary, series, summarise
 from .traffic import AGENCY, Plan, generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +47,12 @@ def _arguments() -> argparse.Namespace:
         help="requests a second; default: half a 10 s measured capacity",
     )
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--sample-seconds",
+        type=float,
+        default=30,
+        help="how often to read the server processes' memory (default 30)",
+    )
     parser.add_argument("--database", default=DATABASE)
     return parser.parse_args()
 
@@ -80,6 +87,7 @@ def _flask(url: str, *arguments: str) -> str:
         [str(BIN / "flask"), "--app", "wsgi", *arguments],
         cwd=ROOT,
         env=_server_environment(url),
+        check=False,
         capture_output=True,
         text=True,
         timeout=600,
@@ -157,19 +165,6 @@ def _worker_pids(master: int) -> list[int]:
     return sorted(int(pid) for pid in children)
 
 
-def _rss_kib(pid: int) -> int | None:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    line = next((x for x in status.splitlines() if x.startswith("VmRSS:")), None)
-    return int(line.split()[1]) if line else None
-
-
-def _memory(master: int) -> dict[int, int | None]:
-    return {pid: _rss_kib(pid) for pid in _worker_pids(master)}
-
-
 # -- the soak ---------------------------------------------------------------------
 
 
@@ -182,14 +177,19 @@ def _soak(url: str, tokens: tuple[str, list[str]], args) -> int:
             urllib.request.urlopen(
                 f"http://127.0.0.1:{port}/healthz", timeout=5
             ).close()
-        start_memory = _memory(server.pid)
+        sampler = Sampler(
+            lambda: [server.pid, *_worker_pids(server.pid)], args.sample_seconds
+        )
+        sampler.start()
         plan = Plan(port, tokens[0], tokens[1], _kecamatan_digits())
         results = _drive(plan, args)
-        end_memory = _memory(server.pid)
+        sampler.stop()
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return _report(results, start_memory, end_memory)
+    code = _report(results)
+    _report_memory(sampler, server.pid)
+    return code
 
 
 def _drive(plan: Plan, args) -> dict:
@@ -210,7 +210,7 @@ def _drive(plan: Plan, args) -> dict:
     return outcome
 
 
-def _report(results: dict, start: dict, end: dict) -> int:
+def _report(results: dict) -> int:
     statuses, latencies = results["statuses"], results["latencies"]
     total = sum(sum(by_status.values()) for by_status in statuses.values())
     conflicts = sum(s.get(409, 0) for s in statuses.values())
@@ -244,11 +244,6 @@ def _report(results: dict, start: dict, end: dict) -> int:
             f"{operation:<10} {len(times):>7} {_quantile(times, 0.5):>8.1f} "
             f"{_quantile(times, 0.95):>8.1f}  {dict(sorted(statuses[operation].items()))}"
         )
-    for pid in sorted(set(start) | set(end)):
-        print(
-            f"gunicorn worker {pid}: VmRSS {_mib(start.get(pid))} at start, "
-            f"{_mib(end.get(pid))} at end"
-        )
     return 1 if error_count else 0
 
 
@@ -261,8 +256,54 @@ def _quantile(times: list[float], q: float) -> float:
     )
 
 
-def _mib(kib: int | None) -> str:
-    return "gone" if kib is None else f"{kib / 1024:.1f} MiB"
+def _report_memory(sampler: Sampler, master: int) -> None:
+    """Print each process's RSS over time, then start, warm, end and slope."""
+    samples = sampler.samples
+    pids = sorted({pid for sample in samples for pid in sample.memory})
+    workers = [pid for pid in pids if pid != master]
+    print(
+        "memory: jobs and the periodic tick run inside the gunicorn workers "
+        "(REDIS_URL unset), so there are no RQ worker processes to measure; "
+        f"RSS sampled every {sampler.interval:.0f} s from the soak's process "
+        "(the first 10 s are the capacity measurement)"
+    )
+    print(f"{'t (s)':>7} " + " ".join(f"{_label(pid, master):>16}" for pid in pids))
+    for sample in samples:
+        cells = [
+            f"{sample.memory[pid]['Rss'] / 1024:>12.1f} MiB"
+            if pid in sample.memory
+            else f"{'gone':>16}"
+            for pid in pids
+        ]
+        print(f"{sample.seconds:>7.0f} " + " ".join(cells))
+    for pid in pids:
+        summary = summarise(samples, pid)
+        if summary is None:
+            print(
+                f"{_label(pid, master)}: too few samples ({len(series(samples, pid))})"
+            )
+            continue
+        print(_summary_line(summary, _label(pid, master)))
+    flat = [s for pid in workers if (s := summarise(samples, pid))]
+    if flat:
+        verdict = "flat" if all(s.flat for s in flat) else "GROWING"
+        print(
+            f"worker memory after warm-up: {verdict} (flat: second-half RSS "
+            f"slope within {FLAT_MIB_PER_MINUTE} MiB/min)"
+        )
+
+
+def _label(pid: int, master: int) -> str:
+    return f"master {pid}" if pid == master else f"worker {pid}"
+
+
+def _summary_line(summary: Summary, label: str) -> str:
+    return (
+        f"{label}: RSS {summary.start:.1f} MiB at start, {summary.warm:.1f} "
+        f"after warm-up (half-way), {summary.end:.1f} at end (peak "
+        f"{summary.peak:.1f}); second-half slope {summary.slope:+.3f} MiB/min; "
+        f"at end PSS {summary.pss_end:.1f}, anonymous {summary.anonymous_end:.1f} MiB"
+    )
 
 
 if __name__ == "__main__":
