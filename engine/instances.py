@@ -64,6 +64,8 @@ class InstanceChange:
     created: list[Task] = field(default_factory=list)
     closed: list[Task] = field(default_factory=list)
     finished: bool = False
+    # True for the change that started the instance: its first.
+    started: bool = False
 
 
 Listener = Callable[[Session, InstanceChange], None]
@@ -141,7 +143,7 @@ class InstanceService:
             "instance_started",
             {"process_id": process_id, "version": process_version.version},
         )
-        change = InstanceChange(instance, actor)
+        change = InstanceChange(instance, actor, started=True)
         self._advance(_Loaded(instance, workflow), change, before=set())
         logger.info(
             "instance started",

@@ -170,7 +170,7 @@ class SlaListener:
     Add it to ``InstanceService.listeners``; it runs inside the transaction.
     ``application_days`` tells the service SLA of an instance, in working days,
     and ``kecamatan_of`` the kecamatan of a village-started application (both
-    None when unknown); the clock starts on the instance's first change.
+    None when unknown); the clock starts with the instance.
     """
 
     calendar: WorkingCalendar
@@ -180,12 +180,14 @@ class SlaListener:
 
     def __call__(self, session: Session, change: InstanceChange) -> None:
         now = self.clock()
-        sla_clock = session.get(SlaClock, change.instance.id) or self._start(
-            session, change.instance
-        )
-
         for task in change.created:
             self._open_task(session, task)
+        if not _moves_clock(change):
+            return
+
+        sla_clock = session.get(SlaClock, change.instance.id)
+        if sla_clock is None and change.started:
+            sla_clock = self._start(session, change.instance)
         if sla_clock is None:
             return
 
@@ -229,6 +231,17 @@ class SlaListener:
                 at_risk_at=at_risk_at,
             )
         )
+
+
+def _moves_clock(change: InstanceChange) -> bool:
+    """Whether a change starts, pauses, resumes or stops the application's clock.
+
+    Most changes pass the file from one agency to the next and leave the
+    clock alone; those need not read it.
+    """
+    if change.started or change.finished:
+        return True
+    return any(task.waits_on == APPLICANT for task in (*change.created, *change.closed))
 
 
 def start_clock(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
@@ -28,7 +28,7 @@ APPLICANT = "applicant"
 def record_notifications(session: Session, change: InstanceChange) -> None:
     """Queue the resident's messages that ``change`` calls for (an engine listener)."""
     instance = change.instance
-    if not _has_notification(session, instance.id, NotificationKind.SUBMITTED):
+    if change.started:
         _add(
             session,
             instance.id,
@@ -55,28 +55,6 @@ def record_notifications(session: Session, change: InstanceChange) -> None:
             NotificationKind.COMPLETED,
             f"Application {instance.id} is complete.",
         )
-
-
-def _has_notification(
-    session: Session, instance_id: int, kind: NotificationKind
-) -> bool:
-    pending = [
-        n
-        for n in session.new
-        if isinstance(n, Notification)
-        and n.instance_id == instance_id
-        and n.kind == kind
-    ]
-    return bool(pending) or bool(
-        session.scalar(
-            select(
-                exists().where(
-                    Notification.instance_id == instance_id,
-                    Notification.kind == kind.value,
-                )
-            )
-        )
-    )
 
 
 def _add(
