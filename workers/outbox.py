@@ -28,10 +28,15 @@ logger = logging.getLogger(__name__)
 # A job sent this long ago that never reported delivery is sent again.
 REDELIVER_AFTER = timedelta(minutes=5)
 RELAY_BATCH = 200
+# Set in a session's info when it adds outbox rows, so the in-process drain
+# after a request runs only for requests that gave it something to send.
+ROWS_ADDED = "terpadu.outbox_rows_added"
 
 
 def record_dispatches(session: Session, change: InstanceChange) -> None:
     """Add one outbox row per task the change opened: dispatch, or run the connector."""
+    if change.created:
+        session.info[ROWS_ADDED] = True
     for task in change.created:
         job = "run_service_task" if task.kind == TaskKind.SERVICE else "dispatch_task"
         session.add(
@@ -141,6 +146,7 @@ def retry_instance(session: Session, instance_id: int, actor: str) -> None:
     service = instance_service(session)
     for task in service.open_tasks(instance_id):
         if task.kind == TaskKind.SERVICE:
+            session.info[ROWS_ADDED] = True
             session.add(
                 OutboxMessage(
                     instance_id=instance_id,

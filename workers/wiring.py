@@ -101,7 +101,12 @@ def dispatcher() -> Dispatcher:
 def _drain_in_process(response):
     from api.extensions import db
 
-    from .outbox import drain
+    from .outbox import ROWS_ADDED, drain
+
+    # Rows a failed drain left behind go with the next request that adds
+    # some, or with the in-process tick.
+    if not db.session.info.pop(ROWS_ADDED, False):
+        return response
 
     try:
         drain(db.session, InlineDispatcher())
