@@ -53,7 +53,7 @@ def put_service(
         setattr(service, key, value)
     service.active, service.updated_at = True, utcnow()
     session.commit()
-    logger.info("service saved", extra={"service_code": code, "created": created})
+    logger.info("service saved", extra={"service_code": code, "new_service": created})
     return service, created
 
 

@@ -76,7 +76,7 @@ def _load_plugins() -> None:
         None, os.environ.get("TERPADU_CONNECTOR_MODULES", "").split(",")
     ):
         importlib.import_module(module.strip())
-        logger.info("connector module loaded", extra={"module": module})
+        logger.info("connector module loaded", extra={"connector_module": module})
 
 
 def _digest(*parts: Any) -> str:
