@@ -13,10 +13,11 @@ from typing import Any
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
-from engine.calendar import WorkingCalendar, load_calendar
+from engine.calendar import WorkingCalendar
 from engine.db import utcnow
 from engine.models import OPEN_TASK_STATES, Task
 from processes.applications import APPLICANT, Application
+from workers.wiring import working_calendar
 
 from .errors import Forbidden, Missing, Unprocessable
 from .models import Role, User
@@ -59,9 +60,14 @@ def _queue_agency(user: User, asked: str | None) -> str | None:
 
 def task_row(task: Task, application: Application | None) -> dict[str, Any]:
     return {
-        "id": task.id, "name": task.name, "agency": task.agency, "state": task.state,
-        "waits_on": task.waits_on, "waiting_on_applicant": task.waits_on == APPLICANT,
-        "claimed_by": task.claimed_by, "deadline": task.deadline,
+        "id": task.id,
+        "name": task.name,
+        "agency": task.agency,
+        "state": task.state,
+        "waits_on": task.waits_on,
+        "waiting_on_applicant": task.waits_on == APPLICANT,
+        "claimed_by": task.claimed_by,
+        "deadline": task.deadline,
         "sla_status": task.sla_status or "on_track",
         "application_id": application.id if application else None,
         "tracking_number": application.tracking_number if application else None,
@@ -121,10 +127,16 @@ def _may_read(session: Session, user: User, application: Application) -> bool:
     if user.role not in (Role.OFFICER, Role.SUPERVISOR):
         return False
 
-    return bool(session.scalar(select(exists().where(
-        Task.instance_id == application.instance_id,
-        Task.agency == user.agency_code,
-    ))))
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Task.instance_id == application.instance_id,
+                    Task.agency == user.agency_code,
+                )
+            )
+        )
+    )
 
 
 def application_view(
@@ -133,22 +145,33 @@ def application_view(
     tasks = _tasks_of(session, application.instance_id)
     view = {
         column: getattr(application, column)
-        for column in ("id", "tracking_number", "service_code", "status",
-                       "village_code", "deadline", "submitted_at", "submitted_by",
-                       "completed_at")
+        for column in (
+            "id",
+            "tracking_number",
+            "service_code",
+            "status",
+            "village_code",
+            "deadline",
+            "submitted_at",
+            "submitted_by",
+            "completed_at",
+        )
     }
     view["tasks"] = [task_row(t, application) for t in tasks if t.is_open]
     if timeline:
-        calendar, now = load_calendar(session), utcnow()
+        calendar, now = working_calendar(session), utcnow()
         view["timeline"] = [_step(t, calendar, now) for t in tasks]
     return view
 
 
 def _tasks_of(session: Session, instance_id: int) -> list[Task]:
-    return list(session.scalars(
-        select(Task).where(Task.instance_id == instance_id)
-        .order_by(Task.created_at, Task.id)
-    ))
+    return list(
+        session.scalars(
+            select(Task)
+            .where(Task.instance_id == instance_id)
+            .order_by(Task.created_at, Task.id)
+        )
+    )
 
 
 def _step(task: Task, calendar: WorkingCalendar, now: datetime) -> dict[str, Any]:
@@ -157,21 +180,28 @@ def _step(task: Task, calendar: WorkingCalendar, now: datetime) -> dict[str, Any
     if task.deadline is not None and task.completed_at is not None:
         met = task.completed_at <= task.deadline
     return {
-        "task": task.name, "agency": task.agency, "state": task.state,
-        "started": task.created_at, "finished": task.completed_at,
+        "task": task.name,
+        "agency": task.agency,
+        "state": task.state,
+        "started": task.created_at,
+        "finished": task.completed_at,
         "by": task.completed_by,
         "working_seconds": calendar.working_seconds(
             task.created_at, max(end, task.created_at), task.agency
         ),
-        "deadline": task.deadline, "deadline_met": met,
+        "deadline": task.deadline,
+        "deadline_met": met,
     }
 
 
 def holding_agency(session: Session, application: Application) -> str | None:
     """Return the agency whose queue holds the file now, if any."""
     return session.scalar(
-        select(Task.agency).where(
+        select(Task.agency)
+        .where(
             Task.instance_id == application.instance_id,
             Task.state.in_(OPEN_TASK_STATES),
-        ).order_by(Task.created_at).limit(1)
+        )
+        .order_by(Task.created_at)
+        .limit(1)
     )

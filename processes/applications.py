@@ -212,7 +212,8 @@ def _start(
     _refuse_overlapping_aid(session, applicant.nik, service_code)
     arguments = _start_arguments(service, data)
 
-    instance = services(session, clock=clock).start(
+    engine_service = services(session, clock=clock)
+    instance = engine_service.start(
         arguments.process_id,
         arguments.data,
         actor,
@@ -234,13 +235,17 @@ def _start(
     session.flush()
 
     application.tracking_number = tracking_number(application.id, now)
-    application.deadline = _start_clock(session, service, instance, village_code)
+    # The engine service's own calendar when it has one: read once per request.
+    calendar = getattr(engine_service.deadlines, "calendar", None)
+    application.deadline = _start_clock(
+        session, service, instance, village_code, calendar or load_calendar(session)
+    )
     _apply_status(session, application, instance)
     session.flush()
     return application
 
 
-def _start_clock(session, service: Service, instance: Instance, village_code):
+def _start_clock(session, service: Service, instance: Instance, village_code, calendar):
     """Start the application's SLA clock now that the application exists.
 
     The clock's listener cannot start it when the instance starts: the
@@ -249,7 +254,7 @@ def _start_clock(session, service: Service, instance: Instance, village_code):
     """
     sla_clock = session.get(SlaClock, instance.id) or start_clock(
         session,
-        load_calendar(session),
+        calendar,
         instance,
         service.sla_working_days,
         agency=service.agency_code,

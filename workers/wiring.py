@@ -57,6 +57,10 @@ class WorkerSettings:
             self._calendar = (time.monotonic(), load_calendar(session))
         return self._calendar[1]
 
+    def forget_calendar(self) -> None:
+        """Reread the calendar on next use: this process just changed it."""
+        self._calendar = None
+
 
 def init_app(app: Flask, settings: WorkerSettings | None = None) -> None:
     from .cli import workers_cli
@@ -73,6 +77,11 @@ def init_app(app: Flask, settings: WorkerSettings | None = None) -> None:
 
 def settings() -> WorkerSettings:
     return current_app.extensions.setdefault(EXTENSION, WorkerSettings())
+
+
+def working_calendar(session: Session) -> WorkingCalendar:
+    """The app's working calendar, reread at most every ``CALENDAR_MAX_AGE`` seconds."""
+    return settings().calendar(session)
 
 
 def instance_service(session: Session, **options) -> InstanceService:

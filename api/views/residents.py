@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app
 
-from engine.calendar import JAKARTA, load_calendar
+from engine.calendar import JAKARTA
 from processes.applications import find_by_tracking
+from workers.wiring import working_calendar
 
 from ..auth import current_user, requires, signed_in
 from ..extensions import db, limiter
@@ -58,19 +59,21 @@ def track(tracking_number: str):
 def _tracked(tracking_number: str, nik: str) -> dict:
     application = find_by_tracking(db.session, tracking_number, nik)
     deadline = application.deadline
-    return TrackSchema().dump({
-        "tracking_number": application.tracking_number,
-        "status": application.status,
-        "agency": holding_agency(db.session, application),
-        "expected_completion": _local_day(deadline),
-    })
+    return TrackSchema().dump(
+        {
+            "tracking_number": application.tracking_number,
+            "status": application.status,
+            "agency": holding_agency(db.session, application),
+            "expected_completion": _local_day(deadline),
+        }
+    )
 
 
 @blueprint.get("/calendar/deadline")
 @signed_in
 def deadline():
     args = query_args(DeadlineQuery())
-    calendar = load_calendar(db.session)
+    calendar = working_calendar(db.session)
     due = calendar.deadline(args["start"], args["working_days"], args.get("agency"))
     return DeadlineSchema().dump({"deadline": due})
 

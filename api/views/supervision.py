@@ -14,6 +14,7 @@ from engine.calendar import CalendarException
 from engine.errors import NotFound
 from engine.sla import Escalation, acknowledge
 from processes.applications import Application
+from workers.wiring import settings
 
 from ..auth import current_user, requires
 from ..extensions import db
@@ -95,7 +96,7 @@ def calendar_exceptions():
         CalendarException.day, CalendarException.id
     )
     rows, total = page(query, args)
-    items = CalendarExceptionSchema(many=True).dump([row for row, in rows])
+    items = CalendarExceptionSchema(many=True).dump([row for (row,) in rows])
     return paged(items, total, args)
 
 
@@ -116,6 +117,7 @@ def save_calendar_exception():
     exception.reason = body["reason"]
     db.session.add(exception)
     db.session.commit()
+    settings().forget_calendar()
     return CalendarExceptionSchema().dump(exception), 200 if found else 201
 
 
