@@ -7,6 +7,7 @@ import json
 import logging
 import statistics
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,11 @@ from typing import Any
 from sqlalchemy import text
 
 from . import inbox, population
-from .api_server import OFFICERS, api_database, gunicorn
+from .api_server import OFFICERS, api_database, gunicorn, redis_for_bench, rq_worker
 from .database import bench_database, count_statements, private_name
 from .flows import sequential_flow
-from .raw import RawLibrary
 from .http_load import deploy_reference, run_load
+from .raw import RawLibrary
 from .service import Terpadu, deploy_diagram
 from .sla_sweep import grow_open_tasks, time_sweep
 
@@ -155,10 +156,8 @@ def measure_step_cost(report, db, plan, raw, terpadu):
 
 
 def measure_statements(report, db, terpadu):
-    counter = count_statements(db)
-    counter.counting = True
-    calls, _ = terpadu.application()
-    counter.counting = False
+    with count_statements() as counter:
+        calls, _ = terpadu.application()
     per_app = counter.statements
     report.figure(
         "statements_per_application",
@@ -258,7 +257,17 @@ def measure_scale(report, db, plan, raw, terpadu):
 
 def measure_http(report, plan):
     """Load test, worker memory and the inbox read, all against gunicorn."""
-    with api_database() as database, gunicorn(database.url) as server:
+    redis_url = redis_for_bench()
+    setup = (
+        "gunicorn -w 2 --threads 4 and one rq worker (Redis)"
+        if redis_url
+        else "gunicorn -w 2 --threads 4, jobs in-process (no Redis)"
+    )
+    with (
+        api_database() as database,
+        gunicorn(database.url, redis_url=redis_url) as server,
+        rq_worker(database.url, redis_url) if redis_url else nullcontext(),
+    ):
         deploy_reference(server.port, database, REFERENCE)
         load = run_load(server.port, database.tokens, HTTP_CLIENTS, plan.http_seconds)
         report.figure(
@@ -267,7 +276,7 @@ def measure_http(report, plan):
             ">= 100",
             load.applications_per_s >= 100,
             f"{HTTP_CLIENTS} client processes, {plan.http_seconds:.0f} s, "
-            f"gunicorn -w 2 --threads 4, {load.failures} failures",
+            f"{setup}, {load.failures} failures",
         )
         report.figure(
             "completion_p95_ms",

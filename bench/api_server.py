@@ -30,6 +30,7 @@ GUNICORN = REPO / ".venv" / "bin" / "gunicorn"
 OFFICERS = ("DPMPTSP", "DPUCKPP", "DLH")
 STARTUP_SECONDS = 30
 LOG_FILE = Path("/tmp/terpadu-bench-gunicorn.log")
+WORKER_LOG_FILE = Path("/tmp/terpadu-bench-rq-worker.log")
 
 
 @dataclass
@@ -185,12 +186,86 @@ class Server:
         return [rss_mb(pid) for pid in _children(self.process.pid)]
 
 
-@contextmanager
-def gunicorn(database_url: str, workers: int = 2, threads: int = 4) -> Iterator[Server]:
-    """Serve ``wsgi:app`` on a free port; stop it (and only it) afterwards."""
-    port = _free_port()
+def redis_for_bench() -> str | None:
+    """The benchmark's Redis database, emptied, or None when Redis is not running."""
+    import redis
+
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.RedisError:
+        return None
+    return url
+
+
+def _environment(database_url: str, redis_url: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env["DATABASE_URL"] = database_url
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+@contextmanager
+def rq_worker(database_url: str, redis_url: str) -> Iterator[subprocess.Popen]:
+    """One ``rq worker`` on every queue, with the periodic tick, as production runs it."""
+    env = _environment(database_url, redis_url)
+    subprocess.run(
+        [str(REPO / ".venv" / "bin" / "flask"), "--app", "wsgi", "workers", "start"],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    agencies = (REPO / "processes" / "data" / "agencies.csv").read_text().splitlines()
+    queues = ["terpadu.periodic", "agency.MALL"] + [
+        f"agency.{line.split(',')[0]}" for line in agencies[1:] if line
+    ]
+    log = open(WORKER_LOG_FILE, "wb")  # noqa: SIM115  (closed in finally)
+    process = subprocess.Popen(
+        [
+            str(REPO / ".venv" / "bin" / "rq"),
+            "worker",
+            "-w",
+            "workers.rq_worker.AppWorker",
+            "--with-scheduler",
+            "--url",
+            redis_url,
+            "--logging_level",
+            "WARNING",
+            *queues,
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@contextmanager
+def gunicorn(
+    database_url: str,
+    workers: int = 2,
+    threads: int = 4,
+    redis_url: str | None = None,
+) -> Iterator[Server]:
+    """Serve ``wsgi:app`` on a free port; stop it (and only it) afterwards.
+
+    Without ``redis_url`` jobs run inside the API processes (the embedded
+    default); with it they go to Redis for ``rq worker`` processes.
+    """
+    port = _free_port()
+    env = _environment(database_url, redis_url)
     # The app logs a line per application; a file keeps it off the report.
     log = open(LOG_FILE, "wb")  # noqa: SIM115  (closed in finally)
     process = subprocess.Popen(

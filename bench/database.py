@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import create_engine, event, text
+import psycopg
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-import engine.calendar  # noqa: F401  (registers the calendar's tables)
+import engine.calendar
 import engine.models  # noqa: F401  (registers the engine's tables)
 from engine.db import Base
 
@@ -63,21 +64,36 @@ def private_name(purpose: str) -> str:
 class StatementCount:
     statements: int = 0
     commits: int = 0
-    counting: bool = False
 
 
-def count_statements(db: Engine) -> StatementCount:
-    """Attach listeners that count statements and commits while ``counting`` is set."""
+@contextmanager
+def count_statements() -> Iterator[StatementCount]:
+    """Count the statements and commits psycopg sends while the block runs.
+
+    Counted at the driver, so the engine's own batched statements count as
+    well as those of the ORM and Core (SQLAlchemy's events see only the latter).
+    """
     count = StatementCount()
+    execute, executemany = psycopg.Cursor.execute, psycopg.Cursor.executemany
+    commit = psycopg.Connection.commit
 
-    @event.listens_for(db, "before_cursor_execute")
-    def _statement(*_args, **_kwargs):
-        if count.counting:
-            count.statements += 1
+    def counted_execute(cursor, *args, **kwargs):
+        count.statements += 1
+        return execute(cursor, *args, **kwargs)
 
-    @event.listens_for(db, "commit")
-    def _commit(*_args):
-        if count.counting:
-            count.commits += 1
+    def counted_executemany(cursor, *args, **kwargs):
+        count.statements += 1
+        return executemany(cursor, *args, **kwargs)
 
-    return count
+    def counted_commit(connection):
+        count.commits += 1
+        return commit(connection)
+
+    psycopg.Cursor.execute = counted_execute
+    psycopg.Cursor.executemany = counted_executemany
+    psycopg.Connection.commit = counted_commit
+    try:
+        yield count
+    finally:
+        psycopg.Cursor.execute, psycopg.Cursor.executemany = execute, executemany
+        psycopg.Connection.commit = commit

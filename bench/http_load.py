@@ -147,7 +147,7 @@ def _client_process(port, tokens, number, clients, start_at, stop_at, results):
             time.sleep(0.01)
         while time.monotonic() < stop_at:
             finished += applicant.application(timed=True)
-    except Exception:  # noqa: BLE001  (the parent must hear back either way)
+    except Exception:
         logger.exception("bench client %d stopped", number)
         applicant.failures += 1
     results.put(ClientResult(finished, applicant.completions_ms, applicant.failures))
