@@ -16,12 +16,15 @@ from ..schemas import ApplicationInputSchema, ApplicationSchema
 
 blueprint = Blueprint("applications", __name__)
 MAX_KEY_LENGTH = 200
+# Built once; schemas hold no request state.
+APPLICATION = ApplicationSchema()
+APPLICATION_INPUT = ApplicationInputSchema()
 
 
 @blueprint.post("/applications")
 @requires(Role.COUNTER)
 def submit():
-    body = json_body(ApplicationInputSchema())
+    body = json_body(APPLICATION_INPUT)
     user = current_user()
     key = request.headers.get("Idempotency-Key", "").strip()[:MAX_KEY_LENGTH]
     application, _ = submit_application(
@@ -35,11 +38,11 @@ def submit():
         services=instance_service,
     )
     view = application_view(db.session, application, timeline=False)
-    return ApplicationSchema().dump(view), 201
+    return APPLICATION.dump(view), 201
 
 
 @blueprint.get("/applications/<int:application_id>")
 @signed_in
 def show(application_id: int):
     application = application_for(db.session, current_user(), application_id)
-    return ApplicationSchema().dump(application_view(db.session, application))
+    return APPLICATION.dump(application_view(db.session, application))
