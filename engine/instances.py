@@ -474,8 +474,11 @@ class InstanceService:
             change.closed += self._close_tasks(gone, TaskState.CANCELLED)
         self._settle(instance, workflow, change)
         instance.state = dump_workflow(workflow)
+        # Listeners read the engine's rows, so those go first; what the
+        # listeners queue goes in a second batch, before the call returns.
         self._write()
         self._notify(change)
+        self._write()
 
     def _fail_in_task(self, loaded: _Loaded, failure: WorkflowException, actor: str):
         instance = loaded.instance

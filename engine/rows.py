@@ -24,7 +24,7 @@ from functools import cache
 from typing import Any
 
 import psycopg
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import Table, event, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -49,28 +49,62 @@ class _Plan:
     changed: list[_Changed] = field(default_factory=list)
 
 
+# Rows queued by :func:`insert_later`, kept in the session's info until the
+# next flush sends them.
+_QUEUED = "terpadu.rows_to_insert"
+
+
+def insert_later(session: Session, table: Table, row: dict[str, Any]) -> None:
+    """Queue a row to go out with the call's next write, in the same batch.
+
+    For rows nothing in the transaction reads before the call commits (outbox
+    messages, notifications, SLA marks): they skip the ORM's unit of work and,
+    on PostgreSQL, a round trip of their own.
+    """
+    session.info.setdefault(_QUEUED, []).append((table, row))
+
+
+@event.listens_for(Session, "before_commit")
+def _send_queued_rows(session: Session) -> None:
+    """A queued row is never lost to a commit that no engine call flushed before."""
+    if session.info.get(_QUEUED):
+        flush(session, [])
+
+
 def flush(session: Session, audit_rows: list[dict[str, Any]]) -> None:
-    """Send the pending audit rows and the session's pending changes.
+    """Send the pending audit rows, the queued rows and the session's changes.
 
     Raises :class:`StaleDataError` when an instance was changed by another
     transaction since it was read, as the ORM's version check does.
     """
+    inserts = _queued_inserts(session, audit_rows)
     plan = _plan(session) if _on_psycopg(session) else None
     if plan is None:
-        _flush_with_orm(session, audit_rows)
+        _flush_with_orm(session, inserts)
         return
 
-    if plan.new_tasks or plan.changed or audit_rows:
-        _send(session, plan, audit_rows)
-    audit_rows.clear()
+    if plan.new_tasks or plan.changed or inserts:
+        _send(session, plan, inserts)
     _mark_saved(session, plan)
 
 
-def _flush_with_orm(session: Session, audit_rows: list[dict[str, Any]]) -> None:
-    if audit_rows:
-        session.execute(insert(AuditEvent.__table__), audit_rows)
-        audit_rows.clear()
+def _queued_inserts(session: Session, audit_rows: list[dict[str, Any]]):
+    """The rows to insert, grouped by table and columns, audit rows first."""
+    queued = [(AuditEvent.__table__, row) for row in audit_rows]
+    queued += session.info.pop(_QUEUED, [])
+    audit_rows.clear()
+
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for table, row in queued:
+        groups.setdefault((table, tuple(row)), []).append(row)
+    return [(table, rows) for (table, _), rows in groups.items()]
+
+
+def _flush_with_orm(session: Session, inserts) -> None:
+    # The ORM's rows first: queued rows may refer to them.
     session.flush()
+    for table, rows in inserts:
+        session.execute(insert(table), rows)
 
 
 def _on_psycopg(session: Session) -> bool:
@@ -255,7 +289,7 @@ def _changed_columns(row) -> dict[str, Any] | None:
 # -- the statements --------------------------------------------------------------
 
 
-def _send(session: Session, plan: _Plan, audit_rows: list[dict[str, Any]]) -> None:
+def _send(session: Session, plan: _Plan, inserts) -> None:
     """Write every row with one statement; check the instances' versions.
 
     Each row's INSERT or UPDATE is a data-modifying CTE of a single SELECT,
@@ -275,8 +309,9 @@ def _send(session: Session, plan: _Plan, audit_rows: list[dict[str, Any]]) -> No
         parts.append(_update(changed, dialect, parameters))
         if isinstance(changed.row, Instance):
             version_checks.append(f"w{len(parts) - 1}")
-    if audit_rows:
-        parts.append(_insert(AuditEvent.__table__, audit_rows, dialect, parameters))
+    for table, rows in inserts:
+        complete = [_with_defaults(table, row) for row in rows]
+        parts.append(_insert(table, complete, dialect, parameters))
 
     ctes = ", ".join(f"w{number} AS ({part})" for number, part in enumerate(parts))
     counted = " + ".join(f"(SELECT count(*) FROM {name})" for name in version_checks)
@@ -344,6 +379,18 @@ def _insert_values(task: Task) -> dict[str, Any]:
             setattr(task, attribute.key, _default(attribute.columns[0]))
         values[attribute.columns[0].key] = getattr(task, attribute.key)
     return values
+
+
+def _with_defaults(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    """The row with the Python-side defaults a Core INSERT would add."""
+    complete = dict(row)
+    for column in table.c:
+        if column.key in complete or column is table.autoincrement_column:
+            continue
+        if column.default is None and column.server_default is not None:
+            continue
+        complete[column.key] = _default(column)
+    return complete
 
 
 def _default(column) -> Any:

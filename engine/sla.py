@@ -40,6 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from . import rows
 from .calendar import WorkingCalendar
 from .db import Base, UTCDateTime, utcnow
 from .errors import Conflict, NotFound
@@ -223,13 +224,16 @@ class SlaListener:
         at_risk_at = self.calendar.add_working_seconds(
             task.created_at, allowed * AT_RISK_SHARE, task.agency
         )
-        session.add(
-            TaskSla(
-                task_id=task.id,
-                instance_id=task.instance_id,
-                allowed_seconds=int(allowed),
-                at_risk_at=at_risk_at,
-            )
+        # Read only by later sweeps: it goes out with the call's batch.
+        rows.insert_later(
+            session,
+            TaskSla.__table__,
+            {
+                "task_id": task.id,
+                "instance_id": task.instance_id,
+                "allowed_seconds": int(allowed),
+                "at_risk_at": at_risk_at,
+            },
         )
 
 

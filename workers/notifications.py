@@ -14,6 +14,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import rows
 from engine.db import utcnow
 from engine.instances import InstanceChange
 from engine.models import InstanceStatus
@@ -64,14 +65,16 @@ def _add(
     kind: NotificationKind,
     body: str,
 ) -> None:
-    session.add(
-        Notification(
-            instance_id=instance_id,
-            recipient=recipient,
-            kind=kind.value,
-            body=body,
-            created_at=utcnow(),
-        )
+    rows.insert_later(
+        session,
+        Notification.__table__,
+        {
+            "instance_id": instance_id,
+            "recipient": recipient,
+            "kind": kind.value,
+            "body": body,
+            "created_at": utcnow(),
+        },
     )
 
 

@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from engine import rows
 from engine.db import utcnow
 from engine.instances import InstanceChange
 from engine.models import TaskKind
@@ -39,15 +40,17 @@ def record_dispatches(session: Session, change: InstanceChange) -> None:
         session.info[ROWS_ADDED] = True
     for task in change.created:
         job = "run_service_task" if task.kind == TaskKind.SERVICE else "dispatch_task"
-        session.add(
-            OutboxMessage(
-                instance_id=task.instance_id,
-                task_id=task.id,
-                queue=agency_queue(task.agency),
-                job=job,
-                args=[task.id],
-                created_at=utcnow(),
-            )
+        rows.insert_later(
+            session,
+            OutboxMessage.__table__,
+            {
+                "instance_id": task.instance_id,
+                "task_id": task.id,
+                "queue": agency_queue(task.agency),
+                "job": job,
+                "args": [task.id],
+                "created_at": utcnow(),
+            },
         )
 
 
