@@ -203,3 +203,44 @@ def test_a_missing_task_reads_as_none(db_session, deploy_permit):
     _start(db_session, deploy_permit)
 
     assert rows.task_and_instance(db_session, "no-such-task") is None
+
+
+def test_a_queued_row_goes_out_with_a_commit_no_engine_call_flushed(
+    db_session, deploy_permit
+):
+    from workers.models import OutboxMessage
+
+    instance = _start(db_session, deploy_permit)
+
+    rows.insert_later(
+        db_session,
+        OutboxMessage.__table__,
+        {"instance_id": instance.id, "queue": "agency.DLH", "job": "dispatch_task"},
+    )
+    db_session.commit()
+
+    with Session(db_session.get_bind()) as other:
+        [message] = other.scalars(
+            select(OutboxMessage).where(OutboxMessage.instance_id == instance.id)
+        )
+        # The model's Python-side defaults apply, as through the ORM.
+        assert (message.send_attempts, message.args) == (0, [])
+        assert message.created_at is not None and message.sent_at is None
+
+
+def test_rows_queued_by_listeners_are_written_before_the_call_returns(
+    db_session, deploy_permit
+):
+    from workers.models import OutboxMessage
+    from workers.outbox import record_dispatches
+
+    deploy_permit()
+    service = InstanceService(db_session, listeners=[record_dispatches])
+
+    instance = service.start("permit", APPLICATION, "counter")
+
+    # start() only flushes; the dispatch rows are readable before any commit.
+    queued = db_session.scalars(
+        select(OutboxMessage.task_id).where(OutboxMessage.instance_id == instance.id)
+    ).all()
+    assert sorted(queued) == sorted(t.id for t in service.open_tasks(instance.id))
