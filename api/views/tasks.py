@@ -9,7 +9,14 @@ from workers.wiring import instance_service
 
 from ..auth import current_user, requires, signed_in
 from ..extensions import db
-from ..inbox import application_of, assignee, task_for, task_query, task_row
+from ..inbox import (
+    application_of,
+    assignee,
+    task_count,
+    task_for,
+    task_query,
+    task_row,
+)
 from ..models import Role
 from ..parsing import json_body, page, paged, query_args
 from ..schemas import AssignInputSchema, CompleteInputSchema, TaskQuery, TaskSchema
@@ -28,7 +35,8 @@ COMPLETE_INPUT = CompleteInputSchema()
 @signed_in
 def queue():
     args = query_args(TASK_QUERY)
-    rows, total = page(task_query(current_user(), args), args)
+    user = current_user()
+    rows, total = page(task_query(user, args), args, task_count(user, args))
     items = [task_row(task, application) for task, application in rows]
     return paged(TASKS.dump(items), total, args)
 
