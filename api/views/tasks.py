@@ -12,6 +12,7 @@ from ..extensions import db
 from ..inbox import (
     application_of,
     assignee,
+    queue_item,
     task_count,
     task_for,
     task_query,
@@ -37,7 +38,7 @@ def queue():
     args = query_args(TASK_QUERY)
     user = current_user()
     rows, total = page(task_query(user, args), args, task_count(user, args))
-    items = [task_row(task, application) for task, application in rows]
+    items = [queue_item(row) for row in rows]
     return paged(TASKS.dump(items), total, args)
 
 
