@@ -1,19 +1,22 @@
 """An engine call's reads and writes, one round trip each on PostgreSQL.
 
 Completing a task reads the task with its instance and writes the completed
-task, the new tasks, the instance's new state and the audit rows. Through the
-ORM that is a BEGIN, a SELECT, then one statement per row, each waiting for
-its answer; on a loopback PostgreSQL those round trips and the ORM's
-bookkeeping cost more than running the workflow itself.
+task, the new tasks, the instance's new state, the audit rows and what the
+listeners add (outbox messages, notifications, SLA marks). Through the ORM
+that is a BEGIN, a SELECT, then a statement per row, each waiting for its
+answer; on a loopback PostgreSQL those round trips and the ORM's bookkeeping
+cost more than running the workflow itself.
 
-Here the read goes out together with its BEGIN, and the writes go out as one
-batch in psycopg's pipeline mode. The ORM objects are built from the row, or
-marked as saved after the write, so listeners and later queries in the same
-transaction see them exactly as if the ORM had loaded and flushed them.
+Here the read goes out together with its BEGIN (psycopg's pipeline mode), and
+the writes go out as one statement whose data-modifying CTEs insert and
+update every row. The ORM objects are built from the row read, or marked as
+saved after the write, so listeners and later queries in the transaction see
+them exactly as if the ORM had loaded and flushed them.
 
-Only the engine's own rows take this path (instances, tasks, audit rows).
-When the session holds anything else, or the database is not PostgreSQL
-through psycopg 3, the ORM does the work; the result is the same.
+Only the engine's own rows take this path (instances, tasks, audit rows and
+rows queued with :func:`insert_later`). When the session holds other changes,
+or the database is not PostgreSQL through psycopg 3, the ORM does the work;
+the result is the same.
 """
 
 from __future__ import annotations
