@@ -165,6 +165,16 @@ def _wait_until_up(port: int, process: subprocess.Popen) -> None:
     raise RuntimeError(f"gunicorn did not answer on port {port}")
 
 
+def _stop(process: subprocess.Popen) -> None:
+    """Ask ``process`` to stop, and kill it if it has not within 20 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def _children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(p) for p in path.read_text().split()] if path.exists() else []
@@ -243,12 +253,7 @@ def rq_worker(database_url: str, redis_url: str) -> Iterator[subprocess.Popen]:
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
         log.close()
 
 
@@ -290,10 +295,5 @@ def gunicorn(
         _wait_until_up(port, process)
         yield Server(port, process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
         log.close()

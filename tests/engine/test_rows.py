@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import rows
+from engine.diagrams import DiagramFile, deploy
 from engine.instances import InstanceService
 from engine.models import AuditEvent, Instance, Task, TaskState
 
@@ -34,6 +35,20 @@ def _start(session, deploy_permit) -> Instance:
 
 def _first_open(session, instance_id) -> Task:
     return InstanceService(session).open_tasks(instance_id)[0]
+
+
+def _permit_task_on(engine, reference_content) -> str:
+    """Deploy the reference permit, start it and commit; return an open task's id."""
+    with Session(engine) as session:
+        deploy(
+            session,
+            [DiagramFile("reference-permit.bpmn", reference_content)],
+            agencies={"DPMPTSP", "DPUCKPP", "DLH"},
+            actor="analyst",
+        )
+        instance = InstanceService(session).start("permit", APPLICATION, "counter")
+        session.commit()
+        return _first_open(session, instance.id).id
 
 
 def test_after_a_completion_the_session_matches_the_database(db_session, deploy_permit):
@@ -79,18 +94,7 @@ def test_a_task_already_in_the_session_is_completed(db_session, deploy_permit):
 
 @pytest.mark.postgres
 def test_on_postgresql_the_orm_sends_only_the_commit(pg_engine, reference_content):
-    from engine.diagrams import DiagramFile, deploy
-
-    with Session(pg_engine) as session:
-        deploy(
-            session,
-            [DiagramFile("reference-permit.bpmn", reference_content)],
-            agencies={"DPMPTSP", "DPUCKPP", "DLH"},
-            actor="analyst",
-        )
-        instance = InstanceService(session).start("permit", APPLICATION, "counter")
-        session.commit()
-        task_id = _first_open(session, instance.id).id
+    task_id = _permit_task_on(pg_engine, reference_content)
 
     through_orm = []
     listen = event.listens_for(pg_engine, "before_cursor_execute")
@@ -110,18 +114,7 @@ def test_on_postgresql_the_orm_sends_only_the_commit(pg_engine, reference_conten
 def test_a_stale_instance_fails_like_the_orms_version_check(
     pg_engine, reference_content
 ):
-    from engine.diagrams import DiagramFile, deploy
-
-    with Session(pg_engine) as session:
-        deploy(
-            session,
-            [DiagramFile("reference-permit.bpmn", reference_content)],
-            agencies={"DPMPTSP", "DPUCKPP", "DLH"},
-            actor="analyst",
-        )
-        instance = InstanceService(session).start("permit", APPLICATION, "counter")
-        session.commit()
-        task_id = _first_open(session, instance.id).id
+    task_id = _permit_task_on(pg_engine, reference_content)
 
     with Session(pg_engine) as reader:
         task, instance = rows.task_and_instance(reader, task_id)
@@ -147,21 +140,13 @@ def test_a_stale_instance_fails_like_the_orms_version_check(
 def test_a_duplicate_row_fails_like_the_orms_integrity_error(
     pg_engine, reference_content
 ):
-    from engine.diagrams import DiagramFile, deploy
+    task_id = _permit_task_on(pg_engine, reference_content)
 
     with Session(pg_engine) as session:
-        deploy(
-            session,
-            [DiagramFile("reference-permit.bpmn", reference_content)],
-            agencies={"DPMPTSP", "DPUCKPP", "DLH"},
-            actor="analyst",
-        )
-        instance = InstanceService(session).start("permit", APPLICATION, "counter")
-        session.commit()
-        existing = _first_open(session, instance.id)
+        existing = session.get(Task, task_id)
         copy = Task(
             id=existing.id,
-            instance_id=instance.id,
+            instance_id=existing.instance_id,
             element_id="again",
             name="again",
         )
