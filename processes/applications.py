@@ -375,8 +375,29 @@ def sync_application(session: Session, change: InstanceChange) -> None:
     application = session.scalar(
         select(Application).where(Application.instance_id == change.instance.id)
     )
-    if application is not None:
-        _apply_status(session, application, change.instance)
+    if application is None or _keeps_status(application, change):
+        return
+
+    _apply_status(session, application, change.instance)
+
+
+def _keeps_status(application: Application, change: InstanceChange) -> bool:
+    """Whether ``change`` cannot move the application's status, so no need to look.
+
+    A running instance's application is in progress or waiting on the
+    applicant; only a task waiting on the applicant, opened or closed, moves
+    it between the two. Most changes pass the file from agency to agency.
+    """
+    running = (
+        ApplicationStatus.IN_PROGRESS.value,
+        ApplicationStatus.WAITING_ON_APPLICANT.value,
+    )
+    touched = (*change.created, *change.closed)
+    return (
+        change.instance.status == InstanceStatus.RUNNING
+        and application.status in running
+        and not any(task.waits_on == APPLICANT for task in touched)
+    )
 
 
 def _apply_status(session: Session, application: Application, instance: Instance):
