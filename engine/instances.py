@@ -145,6 +145,8 @@ class InstanceService:
         )
         change = InstanceChange(instance, actor, started=True)
         self._advance(_Loaded(instance, workflow), change, before=set())
+        # The caller goes on in this transaction and commits it.
+        self._write()
         logger.info(
             "instance started",
             extra={"instance_id": instance.id, "process_id": process_id},
@@ -412,7 +414,7 @@ class InstanceService:
             self._pending_audit.clear()
             try:
                 result = attempt()
-                rows.flush(self.session, self._pending_audit)
+                rows.flush(self.session, self._pending_audit, commit=True)
                 self.session.commit()
                 return result
             except (StaleDataError, IntegrityError) as race:
@@ -474,11 +476,11 @@ class InstanceService:
             change.closed += self._close_tasks(gone, TaskState.CANCELLED)
         self._settle(instance, workflow, change)
         instance.state = dump_workflow(workflow)
-        # Listeners read the engine's rows, so those go first; what the
-        # listeners queue goes in a second batch, before the call returns.
-        self._write()
-        self._notify(change)
-        self._write()
+        if self.listeners:
+            # Listeners read the engine's rows, so those go first. What they
+            # add goes out with the call's last write.
+            self._write()
+            self._notify(change)
 
     def _fail_in_task(self, loaded: _Loaded, failure: WorkflowException, actor: str):
         instance = loaded.instance

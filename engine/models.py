@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     JSON,
     ForeignKey,
     Index,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -112,6 +114,30 @@ class Instance(Base):
     @property
     def is_open(self) -> bool:
         return self.status in (InstanceStatus.RUNNING, InstanceStatus.ERROR)
+
+
+# The optimistic lock checked by PostgreSQL inside a write (see engine.rows):
+# a write that sends its COMMIT along must fail as a whole when an instance
+# was not found at the version it was read at, never commit half of itself.
+# serialization_failure is the error a client retries a transaction on.
+REQUIRE_VERSIONS_FUNCTION = "terpadu_require_versions"
+REQUIRE_VERSIONS_SQL = f"""
+CREATE OR REPLACE FUNCTION {REQUIRE_VERSIONS_FUNCTION}(versions_found bigint, versions_expected integer)
+RETURNS integer LANGUAGE plpgsql AS $$
+BEGIN
+    IF versions_found <> versions_expected THEN
+        RAISE EXCEPTION 'an instance was changed by another transaction'
+            USING ERRCODE = 'serialization_failure';
+    END IF;
+    RETURN versions_expected;
+END
+$$
+"""
+event.listen(
+    Instance.__table__,
+    "after_create",
+    DDL(REQUIRE_VERSIONS_SQL).execute_if(dialect="postgresql"),
+)
 
 
 class Task(Base):

@@ -7,9 +7,10 @@ that is a BEGIN, a SELECT, then a statement per row, each waiting for its
 answer; on a loopback PostgreSQL those round trips and the ORM's bookkeeping
 cost more than running the workflow itself.
 
-Here the read goes out together with its BEGIN (psycopg's pipeline mode), and
-the writes go out as one statement whose data-modifying CTEs insert and
-update every row. The ORM objects are built from the row read, or marked as
+Here the read is one prepared SELECT of the task, its instance and version,
+and the writes go out as one statement whose data-modifying CTEs insert and
+update every row, with the COMMIT in the same round trip when it is the
+call's last write. The ORM objects are built from the row read, or marked as
 saved after the write, so listeners and later queries in the transaction see
 them exactly as if the ORM had loaded and flushed them.
 
@@ -33,7 +34,13 @@ from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from .models import AuditEvent, Instance, ProcessVersion, Task
+from .models import (
+    REQUIRE_VERSIONS_FUNCTION,
+    AuditEvent,
+    Instance,
+    ProcessVersion,
+    Task,
+)
 
 _ENGINE_ROWS = (Instance, Task)
 
@@ -74,8 +81,14 @@ def _send_queued_rows(session: Session) -> None:
         flush(session, [])
 
 
-def flush(session: Session, audit_rows: list[dict[str, Any]]) -> None:
+def flush(
+    session: Session, audit_rows: list[dict[str, Any]], *, commit: bool = False
+) -> None:
     """Send the pending audit rows, the queued rows and the session's changes.
+
+    With ``commit``, the COMMIT goes out with the write, in the same round
+    trip, when this path does the write; the caller then commits the session,
+    which finds the transaction closed and only does the ORM's bookkeeping.
 
     Raises :class:`StaleDataError` when an instance was changed by another
     transaction since it was read, as the ORM's version check does.
@@ -87,7 +100,7 @@ def flush(session: Session, audit_rows: list[dict[str, Any]]) -> None:
         return
 
     if plan.new_tasks or plan.changed or inserts:
-        _send(session, plan, inserts)
+        _send(session, plan, inserts, commit=commit)
     _mark_saved(session, plan)
 
 
@@ -189,9 +202,10 @@ def _names(model) -> tuple[str, ...]:
 
 def _fetch_one(session: Session, sql: str, parameters: tuple) -> tuple | None:
     connection = session.connection().connection.driver_connection
-    # In pipeline mode a transaction's BEGIN travels with its first query
-    # instead of taking a round trip of its own.
-    with connection.pipeline(), connection.cursor() as cursor:
+    # The same text every time, so psycopg prepares it after a few calls and
+    # PostgreSQL stops planning it. (Pipeline mode would save the BEGIN's
+    # round trip but, measured here, costs more than that in the driver.)
+    with connection.cursor() as cursor:
         cursor.execute(sql, parameters)
         return cursor.fetchone()
 
@@ -292,13 +306,14 @@ def _changed_columns(row) -> dict[str, Any] | None:
 # -- the statements --------------------------------------------------------------
 
 
-def _send(session: Session, plan: _Plan, inserts) -> None:
+def _send(session: Session, plan: _Plan, inserts, *, commit: bool) -> None:
     """Write every row with one statement; check the instances' versions.
 
     Each row's INSERT or UPDATE is a data-modifying CTE of a single SELECT,
     which PostgreSQL runs to completion whether or not the SELECT reads it.
     The SELECT counts the instance rows found at the version they were read
-    at: fewer than expected means another transaction changed one first.
+    at and fails the statement, all of it, if one is missing: another
+    transaction changed that instance first.
     """
     dialect = session.get_bind().dialect
     parts: list[str] = []
@@ -318,18 +333,33 @@ def _send(session: Session, plan: _Plan, inserts) -> None:
 
     ctes = ", ".join(f"w{number} AS ({part})" for number, part in enumerate(parts))
     counted = " + ".join(f"(SELECT count(*) FROM {name})" for name in version_checks)
-    sql = f"WITH {ctes} SELECT {counted or '0'}"
+    checked = (
+        f"{REQUIRE_VERSIONS_FUNCTION}({counted}, {len(version_checks)})"
+        if version_checks
+        else "0"
+    )
+    sql = f"WITH {ctes} SELECT {checked}"
 
     connection = session.connection().connection.driver_connection
     try:
-        with connection.cursor() as cursor:
-            found = cursor.execute(sql, parameters).fetchone()[0]
+        _execute(connection, sql, parameters, commit)
+    except psycopg.errors.SerializationFailure as stale:
+        raise StaleDataError(str(stale).strip()) from stale
     except psycopg.IntegrityError as refused:
         # The ORM's own error, so callers retry a race the same way either path.
         raise IntegrityError(sql, None, refused) from refused
 
-    if found != len(version_checks):
-        raise StaleDataError("the instance was changed by another transaction")
+
+def _execute(connection, sql: str, parameters: list, commit: bool) -> None:
+    if not commit:
+        connection.execute(sql, parameters)
+        return
+
+    # One simple query of two statements, so the COMMIT needs no round trip of
+    # its own; if the write fails, PostgreSQL skips the COMMIT and the
+    # transaction stays open for the rollback.
+    with psycopg.ClientCursor(connection) as cursor:
+        cursor.execute(sql + "; COMMIT", parameters)
 
 
 def _insert(table, rows: list[dict[str, Any]], dialect, parameters: list) -> str:

@@ -8,6 +8,7 @@ the fast path does not handle still reaches the database.
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from sqlalchemy import event, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -111,9 +112,8 @@ def test_on_postgresql_the_orm_sends_only_the_commit(pg_engine, reference_conten
 
 
 @pytest.mark.postgres
-def test_a_stale_instance_fails_like_the_orms_version_check(
-    pg_engine, reference_content
-):
+@pytest.mark.parametrize("commit", [False, True], ids=["write", "write-and-commit"])
+def test_a_stale_instance_fails_the_whole_write(pg_engine, reference_content, commit):
     task_id = _permit_task_on(pg_engine, reference_content)
 
     with Session(pg_engine) as reader:
@@ -127,23 +127,28 @@ def test_a_stale_instance_fails_like_the_orms_version_check(
             )
         instance.due_at = None
         instance.state = b"changed"
+        task.state = TaskState.COMPLETED.value
 
-        with pytest.raises(StaleDataError):
-            rows.flush(reader, [])
+        with pytest.raises(StaleDataError, match="changed by another transaction"):
+            rows.flush(reader, [], commit=commit)
         reader.rollback()
 
+    # Not a row of the write landed, though the task's UPDATE found its row.
     with Session(pg_engine) as session:
         assert session.get(Instance, instance_id).state != b"changed"
+        assert session.get(Task, task_id).state == TaskState.READY
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("commit", [False, True], ids=["write", "write-and-commit"])
 def test_a_duplicate_row_fails_like_the_orms_integrity_error(
-    pg_engine, reference_content
+    pg_engine, reference_content, commit
 ):
     task_id = _permit_task_on(pg_engine, reference_content)
 
     with Session(pg_engine) as session:
         existing = session.get(Task, task_id)
+        existing.claimed_by = "officer"
         copy = Task(
             id=existing.id,
             instance_id=existing.instance_id,
@@ -153,8 +158,28 @@ def test_a_duplicate_row_fails_like_the_orms_integrity_error(
         session.add(copy)
 
         with pytest.raises(IntegrityError):
-            rows.flush(session, [])
+            rows.flush(session, [], commit=commit)
         session.rollback()
+
+        # The session is usable again and nothing of the write was kept.
+        assert session.get(Task, task_id).claimed_by is None
+
+
+@pytest.mark.postgres
+def test_the_commit_goes_out_with_the_last_write(pg_engine, reference_content):
+    task_id = _permit_task_on(pg_engine, reference_content)
+
+    with Session(pg_engine) as session:
+        task, _ = rows.task_and_instance(session, task_id)
+        task.claimed_by = "officer"
+        rows.flush(session, [], commit=True)
+        driver = session.connection().connection.driver_connection
+
+        # The transaction is closed before the session commits: others see it.
+        assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        with Session(pg_engine) as other:
+            assert other.get(Task, task_id).claimed_by == "officer"
+        session.commit()
 
 
 def test_rows_the_fast_path_does_not_handle_still_reach_the_database(
