@@ -13,6 +13,7 @@ from ..inbox import application_for, application_view
 from ..models import Role
 from ..parsing import json_body
 from ..schemas import ApplicationInputSchema, ApplicationSchema
+from ..reads import outside_transaction
 
 blueprint = Blueprint("applications", __name__)
 MAX_KEY_LENGTH = 200
@@ -42,6 +43,7 @@ def submit():
 
 
 @blueprint.get("/applications/<int:application_id>")
+@outside_transaction
 @signed_in
 def show(application_id: int):
     application = application_for(db.session, current_user(), application_id)

@@ -20,6 +20,7 @@ from ..inbox import (
 )
 from ..models import Role
 from ..parsing import json_body, page, paged, query_args
+from ..reads import outside_transaction
 from ..schemas import AssignInputSchema, CompleteInputSchema, TaskQuery, TaskSchema
 
 blueprint = Blueprint("tasks", __name__)
@@ -33,6 +34,7 @@ COMPLETE_INPUT = CompleteInputSchema()
 
 
 @blueprint.get("/tasks")
+@outside_transaction
 @signed_in
 def queue():
     args = query_args(TASK_QUERY)

@@ -41,3 +41,36 @@ def test_a_service_filter_counts_only_that_service(api, three_applications):
     body = api("GET", "/tasks?service=DINKES-001", "zoning_officer").json
 
     assert (body["total"], body["items"]) == (0, [])
+
+
+def test_an_inbox_read_runs_outside_a_transaction_and_hands_back_one(
+    app, api, three_applications
+):
+    """On PostgreSQL the read needs no BEGIN; the next request must get one."""
+    from sqlalchemy import event
+
+    from api.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    on_postgresql = engine.dialect.name == "postgresql"
+    reading, handed_back = [], []
+
+    def on_execute(connection, *_):
+        driver = connection.connection.driver_connection
+        reading.append(getattr(driver, "autocommit", False))
+
+    def on_checkin(dbapi_connection, _record):
+        handed_back.append(getattr(dbapi_connection, "autocommit", False))
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    event.listen(engine, "checkin", on_checkin)
+    try:
+        read = api("GET", "/tasks?state=ready&sort=deadline", "zoning_officer")
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+        event.remove(engine, "checkin", on_checkin)
+
+    assert read.status_code == 200 and read.json["total"] == len(NIKS)
+    assert reading and set(reading) == {on_postgresql}
+    assert handed_back and not any(handed_back)
