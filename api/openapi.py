@@ -26,13 +26,15 @@ class Operation:
     method: str
     path: str
     summary: str
-    response: type[Schema] | None
+    # A marshmallow schema for JSON, or a JSON Schema for another media type.
+    response: type[Schema] | dict[str, Any] | None
     status: int = 200
     query: type[Schema] | None = None
     body: type[Schema] | None = None
     path_params: dict[str, str] = field(default_factory=dict)
     public: bool = False
     content: str = "application/json"
+    produces: str = "application/json"
     errors: tuple[int, ...] = (400, 401, 403, 404, 422)
     description: str | None = None
     deprecated: bool = False
@@ -215,6 +217,19 @@ OPERATIONS = (
     ),
     Operation(
         "get",
+        "/sla/summary.csv",
+        "Count tasks by SLA status, as a CSV file",
+        {"type": "string"},
+        query=s.SummaryQuery,
+        produces="text/csv",
+        errors=(400, 401, 403, 422),
+        description="The rows of GET /sla/summary with a header line: the "
+        "grouping (agency, service or village), then on_track, at_risk, "
+        "breached, completed_within and completed_after. The same scope: an "
+        "officer or agency head counts their own agency's tasks.",
+    ),
+    Operation(
+        "get",
         "/satisfaction",
         "Public satisfaction index by service or agency (supervisor)",
         s.SatisfactionSchema,
@@ -316,7 +331,7 @@ def _responses(op: Operation) -> dict[str, Any]:
     responses: dict[str, Any] = {
         str(op.status): {
             "description": "success",
-            "content": {"application/json": {"schema": op.response}},
+            "content": {op.produces: {"schema": op.response}},
         }
     }
     if op.creates:

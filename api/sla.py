@@ -4,11 +4,13 @@ Counts are of tasks (each agency step of each application), not of
 applications: an application that crossed two agencies counts once for each.
 Open tasks are counted by the ``sla_status`` the SLA sweep keeps on them;
 closed ones by whether they finished by their deadline (no deadline counts as
-within).
+within). :func:`summary_csv` writes the same rows for a spreadsheet.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -24,6 +26,15 @@ GROUP_COLUMNS = {
     "service": Application.service_code,
     "village": Application.village_code,
 }
+COUNT_COLUMNS = (
+    "on_track",
+    "at_risk",
+    "breached",
+    "completed_within",
+    "completed_after",
+)
+# A cell starting with one of these is a formula to spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def summary(session: Session, user: User, group_by: str) -> list[dict[str, Any]]:
@@ -39,6 +50,23 @@ def summary(session: Session, user: User, group_by: str) -> list[dict[str, Any]]
         query = query.where(Task.agency == user.agency_code)
 
     return [dict(row._mapping) for row in session.execute(query)]
+
+
+def summary_csv(rows: list[dict[str, Any]], group_by: str) -> str:
+    """Write ``rows`` of :func:`summary` as CSV, a header naming ``group_by`` first."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow((group_by, *COUNT_COLUMNS))
+    for row in rows:
+        key = _inert(row["key"] or "")
+        writer.writerow((key, *(row[column] for column in COUNT_COLUMNS)))
+    return out.getvalue()
+
+
+def _inert(cell: str) -> str:
+    # Village codes come from the counter's input; a leading quote keeps a
+    # value like "=HYPERLINK(...)" text when a supervisor opens the file.
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
 def _counts():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint, Response, current_app
 
 from engine.calendar import JAKARTA
 from processes.applications import find_by_tracking
@@ -22,7 +22,7 @@ from ..schemas import (
     TrackQuery,
     TrackSchema,
 )
-from ..sla import summary
+from ..sla import summary, summary_csv
 
 blueprint = Blueprint("residents", __name__)
 
@@ -84,6 +84,20 @@ def sla_summary():
     args = query_args(SummaryQuery())
     rows = summary(db.session, current_user(), args["group_by"])
     return SummarySchema().dump({"group_by": args["group_by"], "items": rows})
+
+
+@blueprint.get("/sla/summary.csv")
+@requires(Role.SUPERVISOR, Role.OFFICER, Role.ANALYST)
+def sla_summary_csv():
+    """Return the summary of ``/sla/summary`` as a CSV file to download."""
+    group_by = query_args(SummaryQuery())["group_by"]
+    rows = summary(db.session, current_user(), group_by)
+    disposition = f'attachment; filename="sla-summary-{group_by}.csv"'
+    return Response(
+        summary_csv(rows, group_by),
+        mimetype="text/csv",
+        headers={"Content-Disposition": disposition},
+    )
 
 
 def _local_day(moment):

@@ -158,6 +158,11 @@ def sla_summary(world, who):
     return world.call("GET", "/sla/summary", **who)
 
 
+def sla_summary_csv(world, who):
+    query = {"group_by": "service"}
+    return world.call("GET", "/sla/summary.csv", query_string=query, **who)
+
+
 def _escalated(world) -> int:
     """Submit an application and sweep far past its deadline; its escalation id."""
     from datetime import timedelta
@@ -242,6 +247,15 @@ MATRIX = {
     track_posted: PUBLIC,
     deadline: READ,
     sla_summary: _statuses(
+        officer=200,
+        foreign_officer=200,
+        supervisor=200,
+        foreign_supervisor=200,
+        regent=200,
+        analyst=200,
+        admin=200,
+    ),
+    sla_summary_csv: _statuses(
         officer=200,
         foreign_officer=200,
         supervisor=200,
