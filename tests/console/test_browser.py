@@ -19,6 +19,8 @@ missing; ``make setup`` installs both.
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import re
 import threading
@@ -58,6 +60,13 @@ CHROMIUM_ARGS = [
 ]
 WAIT_MS = 15_000
 SURVEY_SERVICE = "DPMPTSP-902"
+SUMMARY_COLUMNS = (
+    "on_track",
+    "at_risk",
+    "breached",
+    "completed_within",
+    "completed_after",
+)
 # Region 351016 (Banyuwangi), born 1 July 1990 (a woman: day + 40); the last
 # four digits are a serial, so each application has a resident of its own.
 NIK_PREFIX = "351016410790"
@@ -326,6 +335,81 @@ def test_supervisor_sees_the_chart_change(tab, site, application):
         f"#attention li.sla-breached:has-text('{application['tracking_number']}')"
     )
     tab.shoot("dashboard-breached")
+
+
+def _summary_keys(page) -> list[str]:
+    return page.eval_on_selector_all(
+        "#summary tr[data-key]", "rows => rows.map((row) => row.dataset.key)"
+    )
+
+
+def _as_regent(site, path: str, **query):
+    headers = {"Authorization": f"Bearer {site.tokens['regent']}"}
+    return site.app.test_client().get(
+        f"/api/v1{path}", headers=headers, query_string=query
+    )
+
+
+def test_supervisor_groups_by_service_and_downloads_the_csv(tab, site):
+    site.file()
+    site.file(SURVEY_SERVICE)
+    tab.sign_in(site.tokens["regent"])
+    page = tab.page
+    page.goto(f"{tab.base}/console/dashboard")
+    page.wait_for_selector("#chart g.chart-row[data-key=DPMPTSP]")
+    assert _summary_keys(page) == ["DPMPTSP"]
+
+    page.select_option("#group-by", "service")
+    page.wait_for_selector("#chart g.chart-row[data-key='DPMPTSP-901']")
+    assert _summary_keys(page) == ["DPMPTSP-901", SURVEY_SERVICE]
+    assert page.inner_text("#summary-title") == "Ringkasan per layanan"
+    assert page.inner_text("#summary-key") == "Layanan"
+    expected = _as_regent(site, "/sla/summary", group_by="service").json["items"]
+    shown = page.eval_on_selector_all(
+        "#summary tr[data-key]",
+        "rows => rows.map((row) => [...row.cells].map((cell) => cell.textContent))",
+    )
+    assert shown == [
+        [row["key"], *(str(row[column]) for column in SUMMARY_COLUMNS)]
+        for row in expected
+    ]
+    tab.shoot("dashboard-by-service")
+
+    with page.expect_download() as download:
+        page.click("#export-csv")
+    assert download.value.suggested_filename == "sla-summary-service.csv"
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert (
+        list(csv.reader(io.StringIO(text))) == [["service", *SUMMARY_COLUMNS]] + shown
+    )
+
+
+def test_supervisor_acknowledges_an_escalation(tab, site, application):
+    number = application["tracking_number"]
+    with site.app.app_context():
+        from engine.sla import sweep
+
+        sweep(db.session, utcnow() + timedelta(days=60))
+        db.session.commit()
+    raised = _as_regent(site, "/escalations", per_page=100).json["items"]
+    chosen = next(e for e in raised if e["tracking_number"] == number)
+    badge = {"at_risk": "Berisiko", "breached": "Terlambat"}[chosen["level"]]
+
+    tab.sign_in(site.tokens["regent"])
+    page = tab.page
+    page.goto(f"{tab.base}/console/dashboard")
+    shown = f"#escalations tr[data-escalation-id='{chosen['id']}']"
+    row = page.wait_for_selector(shown)
+    assert number in row.inner_text()
+    assert row.inner_text().startswith(badge)
+    tab.shoot("dashboard-escalations")
+
+    row.wait_for_selector("button").click()
+    page.wait_for_selector("#message:has-text('Eskalasi dikonfirmasi.')")
+    page.wait_for_selector(shown, state="detached")
+    done = _as_regent(site, "/escalations", acknowledged="true", per_page=100).json
+    (acknowledged,) = [e for e in done["items"] if e["id"] == chosen["id"]]
+    assert acknowledged["acknowledged_by"] == "regent"
 
 
 # -- the analyst -------------------------------------------------------------------

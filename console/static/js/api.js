@@ -22,9 +22,8 @@ export class ApiProblem extends Error {
 /** Call the API (path under /api/v1, or an absolute console path); return JSON or text. */
 export async function call(path, { method = "GET", json, data, headers = {}, text = false } = {}) {
   const url = path.startsWith("/console") ? path : body.dataset.api + path;
-  const sent = { ...headers, Accept: text ? "text/html, application/xml" : "application/json" };
-  const token = getToken();
-  if (token) sent.Authorization = `Bearer ${token}`;
+  const accept = text ? "text/html, application/xml" : "application/json";
+  const sent = signed({ ...headers, Accept: accept });
   let payload = data;
   if (json !== undefined) {
     sent["Content-Type"] = "application/json";
@@ -35,6 +34,24 @@ export async function call(path, { method = "GET", json, data, headers = {}, tex
   if (!response.ok) throw await problemOf(response);
   if (text) return response.text();
   return response.status === 204 ? null : response.json();
+}
+
+/** Fetch a file from the API (path under /api/v1) and save it as ``fileName``. */
+export async function download(path, fileName) {
+  const response = await fetch(body.dataset.api + path, { headers: signed({}) });
+  if (!response.ok) throw await problemOf(response);
+  const address = URL.createObjectURL(await response.blob());
+  const link = el("a", { href: address, download: fileName, hidden: true });
+  body.append(link);
+  link.click();
+  link.remove();
+  // The browser reads the blob after the click returns; free it a while later.
+  setTimeout(() => URL.revokeObjectURL(address), 60_000);
+}
+
+function signed(headers) {
+  const token = getToken();
+  return token ? { ...headers, Authorization: `Bearer ${token}` } : headers;
 }
 
 async function problemOf(response) {

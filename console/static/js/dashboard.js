@@ -1,34 +1,61 @@
-import { call, el, formatTime, report, requireToken, t } from "./api.js";
+import { call, download, el, formatTime, report, requireToken, say, t } from "./api.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const SERIES = ["on_track", "at_risk", "breached"];
+const COLUMNS = [...SERIES, "completed_within", "completed_after"];
 const BAR_HEIGHT = 22;
 const LABEL_WIDTH = 120;
 const CHART_WIDTH = 640;
+const groupBy = document.getElementById("group-by");
 
 async function load() {
+  if (!(await loadSummary())) return;
+  await Promise.all([loadSatisfaction(), loadAttention(), loadEscalations()]);
+}
+
+/** Draw the table and chart for the chosen grouping; return whether it worked. */
+async function loadSummary() {
+  const group = groupBy.value;
   try {
-    const summary = await call("/sla/summary?group_by=agency");
+    const summary = await call(`/sla/summary?group_by=${group}`);
+    document.getElementById("summary-title").textContent = t(`dashboard_by_${group}`);
+    document.getElementById("summary-key").textContent = t(`dashboard_${group}`);
+    document.getElementById("chart-title").textContent = t(`dashboard_chart_${group}`);
     showTable(summary.items);
-    showChart(summary.items);
+    showChart(summary.items, group);
+    return true;
   } catch (problem) {
     report(problem);
-    return;
+    return false;
   }
+}
+
+/** Call ``path`` for a part some roles may not see: null when refused, quietly. */
+async function optional(path) {
   try {
-    const satisfaction = await call("/satisfaction?group_by=agency");
-    showSatisfaction(satisfaction.items);
+    return await call(path);
   } catch (problem) {
-    // Only supervisors see the index; the other staff see the SLA alone.
     if (problem.status !== 403) report(problem);
+    return null;
   }
-  try {
-    const tasks = await call("/tasks?sort=deadline&per_page=100");
-    showAttention(tasks.items.filter((task) => task.sla_status !== "on_track"));
-  } catch (problem) {
-    // A regent or agency head sees the queue; other roles only the summary.
-    if (problem.status !== 403) report(problem);
-  }
+}
+
+// Only supervisors see the index and the escalations; a regent or agency head
+// sees the queue. Other roles see the SLA summary alone.
+async function loadSatisfaction() {
+  const satisfaction = await optional("/satisfaction?group_by=agency");
+  if (satisfaction) showSatisfaction(satisfaction.items);
+}
+
+async function loadAttention() {
+  const tasks = await optional("/tasks?sort=deadline&per_page=100");
+  if (tasks) showAttention(tasks.items.filter((task) => task.sla_status !== "on_track"));
+}
+
+async function loadEscalations() {
+  const escalations = await optional("/escalations?per_page=100");
+  document.getElementById("escalations-section").hidden = !escalations;
+  if (escalations) showEscalations(escalations);
 }
 
 function showTable(items) {
@@ -37,10 +64,15 @@ function showTable(items) {
     body.replaceChildren(el("tr", {}, el("td", { colSpan: 6 }, t("dashboard_none"))));
     return;
   }
-  body.replaceChildren(...items.map((row) => el("tr", {},
+  body.replaceChildren(...items.map(summaryRow));
+}
+
+function summaryRow(row) {
+  const line = el("tr", {},
     el("th", { scope: "row" }, row.key || "—"),
-    ...[...SERIES, "completed_within", "completed_after"].map(
-      (name) => el("td", { className: `num sla-${name}` }, String(row[name]))))));
+    ...COLUMNS.map((name) => el("td", { className: `num sla-${name}` }, String(row[name]))));
+  line.dataset.key = row.key || "";
+  return line;
 }
 
 function showSatisfaction(items) {
@@ -63,12 +95,14 @@ function svg(tag, attributes, text) {
   return node;
 }
 
-function showChart(items) {
+function showChart(items, group) {
   const largest = Math.max(1, ...items.map((row) => SERIES.reduce((sum, s) => sum + row[s], 0)));
   const scale = (CHART_WIDTH - LABEL_WIDTH - 40) / largest;
   const height = Math.max(1, items.length) * (BAR_HEIGHT + 6) + 10;
   const chart = svg("svg", {
-    viewBox: `0 0 ${CHART_WIDTH} ${height}`, role: "img", "aria-label": t("dashboard_chart"),
+    viewBox: `0 0 ${CHART_WIDTH} ${height}`,
+    role: "img",
+    "aria-label": t(`dashboard_chart_${group}`),
   });
   items.forEach((row, index) => chart.append(chartRow(row, 5 + index * (BAR_HEIGHT + 6), scale)));
   const legend = el("p", { className: "legend" }, ...SERIES.map(
@@ -79,7 +113,7 @@ function showChart(items) {
   holder.dataset.drawn = String(Number(holder.dataset.drawn || 0) + 1);
 }
 
-/** One agency's bar; its counts are also data attributes, read by tests and tools. */
+/** One group's bar (agency, service or village); counts are data attributes for tools. */
 function chartRow(row, y, scale) {
   const group = svg("g", { class: "chart-row", "data-key": row.key || "" });
   group.append(svg("text", { x: 0, y: y + BAR_HEIGHT * 0.7, class: "label" }, row.key || "—"));
@@ -111,7 +145,63 @@ function showAttention(tasks) {
     formatTime(task.deadline))));
 }
 
+function showEscalations(page) {
+  const body = document.getElementById("escalations");
+  const shown = document.getElementById("escalations-shown");
+  shown.hidden = page.total <= page.items.length;
+  shown.textContent = t("dashboard_shown")
+    .replace("{shown}", page.items.length).replace("{total}", page.total);
+  if (!page.items.length) {
+    body.replaceChildren(el("tr", {}, el("td", { colSpan: 7 }, t("dashboard_none"))));
+    return;
+  }
+  body.replaceChildren(...page.items.map(escalationRow));
+}
+
+function escalationRow(escalation) {
+  const row = el("tr", { className: `sla-${escalation.level}` });
+  row.dataset.escalationId = escalation.id;
+  const button = el("button", { type: "button", className: "secondary" },
+    t("escalation_acknowledge"));
+  button.addEventListener("click", () => acknowledge(escalation, button));
+  row.append(
+    el("td", {}, el("span", { className: "badge" }, t(`sla_${escalation.level}`))),
+    el("td", {}, escalation.tracking_number || "—"),
+    // Without a task, the escalation is about the application's own deadline.
+    el("td", {}, t(`escalation_subject_${escalation.task_id ? "task" : "application"}`)),
+    el("td", {}, escalation.agency || "—"),
+    el("td", {}, t(`escalation_role_${escalation.role}`)),
+    el("td", {}, formatTime(escalation.created_at)),
+    el("td", {}, button),
+  );
+  return row;
+}
+
+async function acknowledge(escalation, button) {
+  button.disabled = true;
+  try {
+    await call(`/escalations/${escalation.id}/acknowledge`, { method: "POST" });
+    say(t("escalation_acknowledged"));
+  } catch (problem) {
+    // Acknowledged by someone else meanwhile (409) or gone: the list is redrawn.
+    report(problem);
+  }
+  await loadEscalations();
+}
+
+function exportSummary() {
+  const group = groupBy.value;
+  download(`/sla/summary.csv?group_by=${group}`, `sla-summary-${group}.csv`)
+    .catch((problem) => report(problem));
+}
+
 document.getElementById("refresh").addEventListener("click", () => {
   if (requireToken()) load();
+});
+groupBy.addEventListener("change", () => {
+  if (requireToken()) loadSummary();
+});
+document.getElementById("export-csv").addEventListener("click", () => {
+  if (requireToken()) exportSummary();
 });
 if (requireToken()) load();
