@@ -69,12 +69,13 @@ def _register_blueprints(app: Flask) -> None:
         residents,
         satisfaction,
         supervision,
+        task_forms,
         tasks,
     )
 
     app.register_blueprint(health)
-    modules = (catalogue, applications, tasks, residents, supervision, satisfaction,
-               docs)
+    modules = (catalogue, applications, tasks, task_forms, residents, supervision,
+               satisfaction, docs)
     for module in modules:
         app.register_blueprint(module.blueprint, url_prefix=API_PREFIX)
     register_error_handler(app)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from engine.diagrams import DiagramFile, deploy, latest_version
 from engine.db import utcnow
 from engine.models import ProcessVersion
+from processes.forms import check_forms
 from processes.models import Agency, Service
 from processes.patterns import ROLES
 
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 def deploy_upload(session: Session, files: list[DiagramFile], actor: str):
     """Deploy uploaded diagrams against the known agencies; commit."""
     agencies = set(session.scalars(select(Agency.code)))
+    check_forms(session, files, agencies=agencies, roles=ROLES)
     versions = deploy(session, files, agencies=agencies, roles=ROLES, actor=actor)
     session.commit()
     logger.info("diagrams uploaded", extra={"actor": actor, "versions": len(versions)})

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from engine.diagrams import DiagramFile, check_diagrams
 from engine.errors import DiagramInvalid, Problem
 from engine.models import Instance, InstanceStatus, ProcessVersion
+from processes.forms import check_forms
 from processes.models import Agency
 from processes.patterns import ROLES
 
@@ -125,6 +126,7 @@ def check_upload(session: Session, files: list[DiagramFile]) -> DiagramCheck:
     """Check ``files`` as a deployment would, and store nothing."""
     agencies = set(session.scalars(select(Agency.code)))
     try:
+        check_forms(session, files, agencies=agencies, roles=ROLES)
         bundle = check_diagrams(session, files, agencies=agencies, roles=ROLES)
     except DiagramInvalid as refused:
         return DiagramCheck(problems=refused.problems)

@@ -166,6 +166,18 @@ OPERATIONS = (
         errors=(400, 401, 403, 404, 409, 422),
     ),
     Operation(
+        "get",
+        "/tasks/{task_id}/form",
+        "Show a task's form (officer)",
+        s.TaskFormSchema,
+        path_params=TASK,
+        errors=(401, 403, 404),
+        description="The flat JSON schema (string, number, integer and boolean "
+        "fields, with title, description, enum and required) that the task's "
+        "diagram gives as its form_schema property, checked when it was "
+        "deployed; form is null when the task has none.",
+    ),
+    Operation(
         "post",
         "/tasks/{task_id}/assign",
         "Assign a task (supervisor)",

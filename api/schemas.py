@@ -217,6 +217,24 @@ class TaskSchema(Schema):
     sla_status = fields.String(required=True)
 
 
+class TaskFormSchema(Schema):
+    task_id = fields.String(required=True)
+    form = fields.Dict(
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "the JSON schema of the task's form, from the diagram's "
+            "form_schema property; null when the task has none"
+        },
+    )
+    # JSON objects carry no order, and this API writes their keys sorted.
+    order = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "the form's field names in the diagram's order"},
+    )
+
+
 class TimelineStepSchema(Schema):
     task = fields.String(required=True)
     agency = fields.String(allow_none=True)

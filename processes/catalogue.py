@@ -34,6 +34,7 @@ from processes.catalogue_data import (
     CatalogueProblem,
     read_catalogue,
 )
+from processes.forms import check_forms
 from processes.models import Agency, FeeKind, Region, Service
 from processes.patterns import ROLES
 
@@ -136,12 +137,12 @@ def _deploy(
     """
     known = set(session.scalars(select(ProcessVersion.id)))
     deployed: list[ProcessVersion] = []
+    checks = {"agencies": data.agency_codes, "roles": ROLES}
     for path in data.diagram_files:
         diagram = DiagramFile(path.as_posix(), (bpmn_dir / path).read_bytes())
         try:
-            deployed += deploy(
-                session, [diagram], agencies=data.agency_codes, roles=ROLES, actor=actor
-            )
+            check_forms(session, [diagram], **checks)
+            deployed += deploy(session, [diagram], actor=actor, **checks)
         except DiagramInvalid as refused:
             raise CatalogueError([_located(p) for p in refused.problems]) from None
         bar.update()

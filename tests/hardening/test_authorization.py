@@ -124,6 +124,11 @@ def complete(world, who):
     return world.call("POST", f"/tasks/{task}/complete", json={"data": {}}, **who)
 
 
+def task_form(world, who):
+    task = world.task_of(world.submit(), "DPMPTSP")
+    return world.call("GET", f"/tasks/{task}/form", **who)
+
+
 def assign(world, who):
     task = world.task_of(world.submit(), "DPMPTSP")
     return world.call("POST", f"/tasks/{task}/assign", json={"user": "officer"}, **who)
@@ -242,6 +247,7 @@ MATRIX = {
     claim: _statuses(officer=200, admin=200),
     release: _statuses(officer=200, admin=409),
     complete: _statuses(officer=200, admin=200),
+    task_form: _statuses(officer=200, supervisor=200, regent=200, admin=200),
     assign: _statuses(supervisor=200, regent=200, admin=200),
     track: PUBLIC,
     track_posted: PUBLIC,
