@@ -4,9 +4,13 @@ const rows = document.getElementById("tasks");
 const empty = document.getElementById("no-tasks");
 const form = document.getElementById("complete-form");
 const fields = document.getElementById("fields");
+const formFields = document.getElementById("form-fields");
+const freeFields = document.getElementById("free-fields");
 const errors = document.getElementById("complete-errors");
 const timeline = document.getElementById("timeline");
 let selected = null;
+// The selected task's form from its diagram: {name, field, input, line} per field.
+let formRows = null;
 
 async function loadTasks() {
   try {
@@ -58,9 +62,81 @@ async function select(task) {
   document.getElementById("task-title").textContent =
     `${task.name} · ${task.tracking_number || ""}`;
   errors.replaceChildren();
-  fields.replaceChildren(fieldRow());
+  try {
+    const answer = await call(`/tasks/${encodeURIComponent(task.id)}/form`);
+    if (selected !== task) return; // another task was chosen meanwhile
+    showForm(answer);
+  } catch (problem) {
+    report(problem);
+    return;
+  }
   form.hidden = false;
   await showTimeline(task.application_id);
+}
+
+/** Draw the diagram's form when the task has one, else the free fields. */
+function showForm({ form: schema, order }) {
+  formRows = schema ? order.map((name) => formRow(name, schema)) : null;
+  formFields.replaceChildren(...(formRows || []).map((row) => row.line));
+  formFields.hidden = !schema;
+  freeFields.hidden = Boolean(schema);
+  fields.replaceChildren(fieldRow());
+  document.getElementById("fields-title").textContent =
+    (schema && schema.title) || t("inbox_fields");
+}
+
+function formRow(name, schema) {
+  const field = schema.properties[name];
+  const required = (schema.required || []).includes(name);
+  const input = formInput(field, required);
+  input.id = `form-${name}`;
+  input.name = name;
+  const mark = required
+    ? el("abbr", { className: "required", title: t("inbox_required") }, " *")
+    : null;
+  const line = el("div", { className: "stack" },
+    el("label", { htmlFor: input.id }, field.title || name, mark),
+    input,
+    field.description ? el("small", { className: "small" }, field.description) : null);
+  return { name, field, input, line };
+}
+
+function formInput(field, required) {
+  if (field.enum || field.type === "boolean") {
+    // A choice is sent by its position, so numbers and booleans keep their type.
+    return el("select", { required },
+      el("option", { value: "" }, t("inbox_choose")),
+      ...choicesOf(field).map((choice, index) => el("option", { value: String(index) },
+        choiceLabel(choice))));
+  }
+  if (field.type === "number" || field.type === "integer") {
+    return el("input", { type: "number", step: field.type === "integer" ? "1" : "any", required });
+  }
+  return el("input", { type: "text", required });
+}
+
+const choicesOf = (field) => field.enum || [true, false];
+
+function choiceLabel(choice) {
+  if (choice === true) return t("inbox_yes");
+  if (choice === false) return t("inbox_no");
+  return String(choice);
+}
+
+/** The form's answers, typed as its schema says; fields left empty are left out. */
+function schemaData() {
+  const data = {};
+  for (const { name, field, input } of formRows) {
+    if (input.value === "") continue;
+    if (input.tagName === "SELECT") {
+      data[name] = choicesOf(field)[Number(input.value)];
+    } else if (input.type === "number") {
+      data[name] = input.valueAsNumber;
+    } else {
+      data[name] = input.value.trim();
+    }
+  }
+  return data;
 }
 
 async function showTimeline(applicationId) {
@@ -108,7 +184,7 @@ async function complete(event) {
   errors.replaceChildren();
   try {
     await call(`/tasks/${encodeURIComponent(selected.id)}/complete`,
-      { method: "POST", json: { data: formData() } });
+      { method: "POST", json: { data: formRows ? schemaData() : formData() } });
     say(t("inbox_done"));
     form.hidden = true;
     await Promise.all([loadTasks(), showTimeline(selected.application_id)]);
