@@ -209,8 +209,7 @@ def submission_errors(form: dict[str, Any], data: dict[str, Any]) -> list[dict]:
     """Return a ``{field, message}`` error for each value of ``data`` the form refuses.
 
     Fields the form does not name are let through, as JSON Schema does by
-    default. The complete view of ``api.views.tasks`` does not call this yet:
-    until it does, the inbox's form is the only check of what officers send.
+    default.
     """
     fields = form["properties"]
     errors = [

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint
 
 from engine.models import Task
+from processes.forms import form_of, submission_errors
 from workers.wiring import instance_service
 
 from ..auth import current_user, requires, signed_in
+from ..errors import Unprocessable
 from ..extensions import db
 from ..inbox import (
     application_of,
@@ -66,6 +68,7 @@ def complete(task_id: str):
     body = json_body(COMPLETE_INPUT)
     user = current_user()
     task = task_for(db.session, user, task_id)
+    _check_form(task, body["data"])
     instance_service(db.session).complete(task.id, body["data"], user.name)
     return _render(db.session.get(Task, task_id))
 
@@ -79,6 +82,14 @@ def assign(task_id: str):
     officer = assignee(db.session, body["user"], task)
     service = instance_service(db.session)
     return _render(service.assign(task.id, officer.name, user.name))
+
+
+def _check_form(task: Task, data: dict) -> None:
+    """Refuse data the task's form refuses, before the engine runs anything."""
+    form = form_of(db.session, task)
+    errors = submission_errors(form, data) if form else []
+    if errors:
+        raise Unprocessable("the data does not fit the task's form", errors)
 
 
 def _render(task: Task):

@@ -102,3 +102,40 @@ def test_a_task_shows_its_form_to_whoever_may_act_on_it(api, tokens, submit):
     assert hygiene.json["form"] is None
     assert hygiene.json["order"] == []
     assert elsewhere.status_code == 403
+
+
+def test_completing_with_data_the_form_refuses_changes_nothing(api, tokens, submit):
+    assert _xml(api, "/diagrams", with_form(FORM)).status_code == 201
+    entry = {
+        "name_id": "Izin bersama",
+        "agency_code": "DPMPTSP",
+        "process_id": "joint_permit",
+        "sla_working_days": 5,
+    }
+    assert api("PUT", "/services/DPMPTSP-900", "analyst", json=entry).status_code == 201
+    zoning = next(t for t in submit().json["tasks"] if t["agency"] == "DPMPTSP")
+    complete = f"/tasks/{zoning['id']}/complete"
+
+    refused = api(
+        "POST",
+        complete,
+        "zoning_officer",
+        json={"data": {"zone": "X9", "height_m": "tall"}},
+    )
+    still_open = api("GET", f"/tasks/{zoning['id']}/form", "zoning_officer")
+    accepted = api(
+        "POST",
+        complete,
+        "zoning_officer",
+        json={"data": {"zone": "R1", "height_m": 7.5, "approved": True}},
+    )
+
+    assert refused.status_code == 422
+    assert {e["field"] for e in refused.json["errors"]} == {
+        "data.zone",
+        "data.height_m",
+        "data.approved",
+    }
+    assert still_open.status_code == 200
+    assert accepted.status_code == 200, accepted.json
+    assert accepted.json["state"] == "completed"
