@@ -208,3 +208,17 @@ def test_an_incident_is_retried_once_the_registry_is_back(
     assert db.session.get(Instance, instance.id).status == "running"
     assert [t.element_id for t in open_tasks(instance.id)] == ["issue"]
     assert _completions(check.id) == 1
+
+
+def test_the_jobs_run_in_the_worker_process_are_real_jobs():
+    from pydoc import locate
+
+    from workers.jobs import REGISTRY
+    from workers.rq_worker import IN_PROCESS_JOBS
+
+    registered = {f"{f.__module__}.{f.__name__}" for f, _ in REGISTRY.values()}
+
+    assert all(callable(locate(name)) for name in IN_PROCESS_JOBS)
+    assert IN_PROCESS_JOBS <= registered
+    # Connector calls reach other systems: they keep their work horse.
+    assert "workers.jobs.run_service_task" not in IN_PROCESS_JOBS
