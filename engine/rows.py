@@ -136,7 +136,16 @@ _VERSION_COLUMNS = ("id", "process_id", "version", "content_hash", "file_name")
 
 
 def task_and_instance(session: Session, task_id: str) -> tuple[Task, Instance] | None:
-    """The task, its instance and the instance's process version, or None."""
+    """The task, its instance and the instance's process version, or None.
+
+    When this transaction already read all three (a view that checked the
+    task before acting on it), they are returned as they are: a change made
+    since by another transaction fails the write's version check, and the
+    call is retried on a fresh read.
+    """
+    held = _held_in_session(session, str(task_id))
+    if held is not None:
+        return held
     if not _on_psycopg(session):
         return _task_and_instance_with_orm(session, task_id)
 
@@ -164,6 +173,25 @@ def task_and_instance(session: Session, task_id: str) -> tuple[Task, Instance] |
     )
     task = _attached(session, Task, _names(Task), task_values, dialect)
     return task, instance
+
+
+def _held_in_session(session: Session, task_id: str) -> tuple[Task, Instance] | None:
+    task = _loaded(session, Task, task_id)
+    instance = task and _loaded(session, Instance, task.instance_id)
+    if instance is None or "process_version" not in inspect(instance).dict:
+        return None
+    return task, instance
+
+
+def _loaded(session: Session, model, primary_key):
+    """The object of ``model`` in the session with every column loaded, or None."""
+    key = inspect(model).identity_key_from_primary_key([primary_key])
+    row = session.identity_map.get(key)
+    if row is None:
+        return None
+
+    columns, _ = _attribute_keys(model)
+    return row if columns <= inspect(row).dict.keys() else None
 
 
 def _task_and_instance_with_orm(session: Session, task_id: str):
