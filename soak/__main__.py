@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
-import socket
 import statistics
-import subprocess
 import sys
-import time
 import urllib.request
-from pathlib import Path
+from contextlib import ExitStack
 
 import psycopg
 
-from .memory import FLAT_MIB_PER_MINUTE, Sampler, Summary, series, summarise
+from . import servers
+from .memory import (
+    FLAT_MIB_PER_MINUTE,
+    Sampler,
+    Summary,
+    series,
+    summarise,
+    verdicts,
+)
 from .traffic import AGENCY, Plan, generate
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE = "terpadu_soak"
 OFFICERS = 4
@@ -71,30 +73,13 @@ def _drop_database(name: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _server_environment(url: str) -> dict[str, str]:
-    environment = dict(os.environ, DATABASE_URL=url)
-    environment.pop("REDIS_URL", None)  # jobs run in-process
-    return environment
-
-
 def _flask(url: str, *arguments: str) -> str:
-    """Run a ``flask --app wsgi`` command in its own process; return its output.
+    """Run a ``flask --app wsgi`` command without Redis; return its output.
 
-    Not in this process: the app starts an in-process tick thread, which would
-    outlive the database this script drops at the end.
+    Not in this process: without Redis the app starts an in-process tick
+    thread, which would outlive the database this script drops at the end.
     """
-    done = subprocess.run(
-        [str(BIN / "flask"), "--app", "wsgi", *arguments],
-        cwd=ROOT,
-        env=_server_environment(url),
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"flask {arguments[0]} failed:\n{done.stderr[-2000:]}")
-    return done.stdout
+    return servers.flask_command(servers.environment(url, None), *arguments)
 
 
 def _bootstrap(url: str) -> None:
@@ -121,75 +106,47 @@ def _kecamatan_digits() -> list[str]:
     return sorted(code.rsplit(".", 1)[1] for code in banyuwangi_kecamatan_codes())
 
 
-# -- the server -------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
-    command = [
-        str(BIN / "gunicorn"),
-        "-c",
-        "gunicorn.conf.py",
-        "-w",
-        str(workers),
-        "-b",
-        f"127.0.0.1:{port}",
-        "--log-level",
-        "warning",
-        "wsgi:app",
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env=_server_environment(url))
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                pass
-            if len(_worker_pids(server.pid)) == workers:
-                return server
-        except OSError:
-            pass
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {server.returncode}")
-        time.sleep(0.3)
-    server.terminate()
-    raise SystemExit("gunicorn did not answer within 60 s")
-
-
-def _worker_pids(master: int) -> list[int]:
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return sorted(int(pid) for pid in children)
-
-
 # -- the soak ---------------------------------------------------------------------
 
 
 def _soak(url: str, tokens: tuple[str, list[str]], args) -> int:
-    port = _free_port()
-    server = _start_gunicorn(url, port, args.workers)
-    try:
-        # Warm the workers (catalogue, specs) before the first reading.
-        for _ in range(args.workers * 2):
-            urllib.request.urlopen(
-                f"http://127.0.0.1:{port}/healthz", timeout=5
-            ).close()
+    redis_url = servers.redis_database()
+    print(_mode_line(redis_url), flush=True)
+    env = servers.environment(url, redis_url)
+    with ExitStack() as running:
+        server, port = running.enter_context(servers.gunicorn(env, args.workers))
+        worker = running.enter_context(servers.rq_worker(env)) if redis_url else None
+        _warm(port, args.workers)
         sampler = Sampler(
-            lambda: [server.pid, *_worker_pids(server.pid)], args.sample_seconds
+            lambda: servers.processes(server.pid, worker and worker.pid),
+            args.sample_seconds,
         )
         sampler.start()
         plan = Plan(port, tokens[0], tokens[1], _kecamatan_digits())
         results = _drive(plan, args)
         sampler.stop()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     code = _report(results)
-    _report_memory(sampler, server.pid)
+    _report_memory(sampler, in_process=redis_url is None)
     return code
+
+
+def _mode_line(redis_url: str | None) -> str:
+    if redis_url:
+        return (
+            f"mode: production-like: gunicorn sync workers enqueue on Redis "
+            f"({redis_url}, flushed); one rq worker (AppWorker, --with-scheduler) "
+            "runs the agency queues and the periodic tick"
+        )
+    return (
+        "mode: in-process (Redis does not answer on 127.0.0.1:6379): jobs and "
+        "the periodic tick run inside the gunicorn workers"
+    )
+
+
+def _warm(port: int, workers: int) -> None:
+    """Warm the workers (catalogue, specs) before the first reading."""
+    for _ in range(workers * 2):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).close()
 
 
 def _drive(plan: Plan, args) -> dict:
@@ -256,45 +213,52 @@ def _quantile(times: list[float], q: float) -> float:
     )
 
 
-def _report_memory(sampler: Sampler, master: int) -> None:
+def _report_memory(sampler: Sampler, *, in_process: bool) -> None:
     """Print each process's RSS over time, then start, warm, end and slope."""
-    samples = sampler.samples
-    pids = sorted({pid for sample in samples for pid in sample.memory})
-    workers = [pid for pid in pids if pid != master]
-    print(
-        "memory: jobs and the periodic tick run inside the gunicorn workers "
-        "(REDIS_URL unset), so there are no RQ worker processes to measure; "
-        f"RSS sampled every {sampler.interval:.0f} s from the soak's process "
-        "(the first 10 s are the capacity measurement)"
+    samples, kinds = sampler.samples, sampler.kinds
+    pids = sorted(kinds, key=lambda pid: (KIND_ORDER.index(kinds[pid]), pid))
+    where = (
+        "jobs and the periodic tick run inside the gunicorn workers, so there "
+        "are no RQ worker processes to measure"
+        if in_process
+        else "jobs run in the rq worker, connector calls in a work horse it forks"
     )
-    print(f"{'t (s)':>7} " + " ".join(f"{_label(pid, master):>16}" for pid in pids))
+    print(
+        f"memory: {where}; RSS sampled every {sampler.interval:.0f} s from the "
+        "soak's process (the first 10 s are the capacity measurement)"
+    )
+    labels = {pid: f"{kinds[pid]} {pid}" for pid in pids}
+    print(f"{'t (s)':>7} " + " ".join(f"{labels[pid]:>18}" for pid in pids))
     for sample in samples:
-        cells = [
-            f"{sample.memory[pid]['Rss'] / 1024:>12.1f} MiB"
-            if pid in sample.memory
-            else f"{'gone':>16}"
-            for pid in pids
-        ]
-        print(f"{sample.seconds:>7.0f} " + " ".join(cells))
+        print(f"{sample.seconds:>7.0f} " + " ".join(_cell(sample, p) for p in pids))
     for pid in pids:
         summary = summarise(samples, pid)
         if summary is None:
-            print(
-                f"{_label(pid, master)}: too few samples ({len(series(samples, pid))})"
-            )
+            count = len(series(samples, pid))
+            print(f"{labels[pid]}: too few samples ({count})")
             continue
-        print(_summary_line(summary, _label(pid, master)))
-    flat = [s for pid in workers if (s := summarise(samples, pid))]
-    if flat:
-        verdict = "flat" if all(s.flat for s in flat) else "GROWING"
-        print(
-            f"worker memory after warm-up: {verdict} (flat: second-half RSS "
-            f"slope within {FLAT_MIB_PER_MINUTE} MiB/min)"
-        )
+        print(_summary_line(summary, labels[pid]))
+    for kind, flat in verdicts(samples, kinds).items():
+        if kind != servers.MASTER:
+            print(_verdict_line(kind, flat))
 
 
-def _label(pid: int, master: int) -> str:
-    return f"master {pid}" if pid == master else f"worker {pid}"
+# The report's order: the API's processes first, then the queue's.
+KIND_ORDER = [servers.MASTER, servers.WORKER, servers.RQ_WORKER, servers.RQ_CHILD]
+
+
+def _cell(sample, pid: int) -> str:
+    if pid not in sample.memory:
+        return f"{'-':>18}"
+    return f"{sample.memory[pid]['Rss'] / 1024:>14.1f} MiB"
+
+
+def _verdict_line(kind: str, flat: bool | None) -> str:
+    verdict = {True: "flat", False: "GROWING", None: "not judged (too few samples)"}
+    return (
+        f"{kind} memory after warm-up: {verdict[flat]} (flat: second-half RSS "
+        f"slope within {FLAT_MIB_PER_MINUTE} MiB/min)"
+    )
 
 
 def _summary_line(summary: Summary, label: str) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,11 +49,17 @@ class Sample:
 
 @dataclass
 class Sampler:
-    """Sample the memory of ``pids()`` every ``interval`` seconds until stopped."""
+    """Sample the memory of ``pids()`` every ``interval`` seconds until stopped.
 
-    pids: Callable[[], Iterable[int]]
+    ``pids()`` maps each process to its kind (``worker``, ``rq worker``...);
+    it is called at every sample, so processes that come and go are caught
+    while they live, and ``kinds`` keeps the kind of every process seen.
+    """
+
+    pids: Callable[[], Mapping[int, str]]
     interval: float = 30.0
     samples: list[Sample] = field(default_factory=list)
+    kinds: dict[int, str] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _started: float = 0.0
@@ -74,7 +80,9 @@ class Sampler:
         self.sample()
 
     def sample(self) -> None:
-        memory = {pid: m for pid in self.pids() if (m := read_memory(pid))}
+        kinds = self.pids()
+        memory = {pid: m for pid in kinds if (m := read_memory(pid))}
+        self.kinds |= {pid: kinds[pid] for pid in memory}
         self.samples.append(Sample(time.monotonic() - self._started, memory))
 
     def _run(self) -> None:
@@ -136,3 +144,18 @@ def slope(points: list[tuple[float, float]]) -> float:
     if spread == 0:
         return 0.0
     return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
+
+
+def verdicts(samples: list[Sample], kinds: Mapping[int, str]) -> dict[str, bool | None]:
+    """Say per kind of process whether all its processes stayed flat.
+
+    A kind maps to None when none of its processes was sampled often enough
+    to judge (a work horse lives for one job), so "no evidence" never reads
+    as "flat".
+    """
+    judged: dict[str, bool | None] = {kind: None for kind in kinds.values()}
+    for pid, kind in kinds.items():
+        summary = summarise(samples, pid)
+        if summary is not None:
+            judged[kind] = summary.flat and judged[kind] is not False
+    return judged

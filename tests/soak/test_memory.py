@@ -6,7 +6,15 @@ import os
 
 import pytest
 
-from soak.memory import FLAT_MIB_PER_MINUTE, Sample, Sampler, slope, summarise
+from soak.memory import (
+    FLAT_MIB_PER_MINUTE,
+    Sample,
+    Sampler,
+    slope,
+    summarise,
+    verdicts,
+)
+from soak.servers import processes
 
 
 def _samples(rss_mib: list[float], pid: int = 7, every: float = 30.0) -> list:
@@ -46,7 +54,7 @@ def test_a_process_sampled_too_rarely_has_no_summary():
 
 
 def test_sampler_reads_this_process_and_skips_one_that_is_gone():
-    sampler = Sampler(lambda: [os.getpid(), 2**22 + 1], interval=60)
+    sampler = Sampler(lambda: {os.getpid(): "worker", 2**22 + 1: "rq child"}, 60)
     sampler.start()
     sampler.stop()
 
@@ -55,3 +63,42 @@ def test_sampler_reads_this_process_and_skips_one_that_is_gone():
         assert list(sample.memory) == [os.getpid()]
         memory = sample.memory[os.getpid()]
         assert memory["Rss"] >= memory["Anonymous"] > 0
+    assert sampler.kinds == {os.getpid(): "worker"}
+
+
+def test_a_kind_is_flat_only_when_every_process_of_it_is():
+    steady = _samples([100, 101, 100, 101, 100, 101], pid=1)
+    growing = _samples([100, 110, 120, 130, 140, 150], pid=2)
+    samples = [
+        Sample(a.seconds, a.memory | b.memory) for a, b in zip(steady, growing)
+    ]
+
+    assert verdicts(samples, {1: "worker", 2: "worker"}) == {"worker": False}
+    assert verdicts(samples, {1: "worker", 2: "rq worker"}) == {
+        "worker": True,
+        "rq worker": False,
+    }
+
+
+def test_a_kind_seen_too_rarely_is_not_judged():
+    samples = _samples([100, 101, 100, 101, 100, 101], pid=1)
+
+    assert verdicts(samples, {1: "worker", 9: "rq child"}) == {
+        "worker": True,
+        "rq child": None,
+    }
+
+
+def test_processes_names_this_process_and_its_children():
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        kinds = processes(os.getpid(), None)
+    finally:
+        child.kill()
+        child.wait()
+
+    assert kinds[os.getpid()] == "master"
+    assert kinds[child.pid] == "worker"
