@@ -197,7 +197,8 @@ OPERATIONS = (
         errors=(400, 404, 422, 429),
         description="The NIK travels in the body, out of access logs. A "
         "wrong number and a wrong NIK get the same 404. Shares its rate "
-        "limit with the GET form.",
+        "limit with the GET form. The timeline lists each step with its "
+        "agency, state and times, never the staff who handled it.",
     ),
     Operation(
         "get",

@@ -291,11 +291,24 @@ class TrackInputSchema(Strict):
     nik = fields.String(required=True, validate=validate.Length(min=1, max=32))
 
 
+class PublicStepSchema(Schema):
+    """One step of a tracked application: no officer names, no deadlines."""
+
+    task = fields.String(required=True)
+    agency = fields.String(allow_none=True)
+    state = fields.String(
+        required=True, validate=validate.OneOf([s.value for s in TaskState])
+    )
+    started = JakartaDateTime(required=True)
+    finished = JakartaDateTime(allow_none=True)
+
+
 class TrackSchema(Schema):
     tracking_number = fields.String(required=True)
     status = fields.String(required=True, validate=APPLICATION_STATUS)
     agency = fields.String(allow_none=True)
     expected_completion = fields.Date(allow_none=True)
+    timeline = fields.List(fields.Nested(PublicStepSchema), required=True)
 
 
 def _within_calendar_years(moment) -> None:

@@ -10,6 +10,7 @@ The modeler reads and writes diagrams through the API like the other pages.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 
 from flask import (
@@ -30,6 +31,7 @@ from api.auth import current_user, requires
 from api.extensions import db, limiter
 from api.inbox import application_for, holding_agency
 from api.models import Role
+from api.tracking import public_timeline
 from engine.calendar import JAKARTA
 from engine.errors import NotFound
 from processes.applications import (
@@ -195,6 +197,7 @@ def _tracking_result(number: str, nik: str) -> dict | None:
     agency_code = holding_agency(db.session, application)
     agency = db.session.get(Agency, agency_code) if agency_code else None
     completed = application.status == ApplicationStatus.COMPLETED.value
+    timeline = _local_steps(application)
     return {
         "tracking_number": application.tracking_number,
         "completed": completed,
@@ -204,8 +207,33 @@ def _tracking_result(number: str, nik: str) -> dict | None:
         "agency": agency,
         "agency_code": agency_code,
         "expected": _local_date(application.deadline),
+        "timeline": timeline,
+        "agencies": _agencies(step["agency"] for step in timeline),
     }
+
+
+def _local_steps(application: Application) -> list[dict]:
+    """Return the resident's timeline with its times in Jakarta, as printed."""
+    steps = public_timeline(db.session, application)
+    for step in steps:
+        step["started"] = _local_time(step["started"])
+        step["finished"] = _local_time(step["finished"])
+    return steps
+
+
+def _agencies(codes: Iterable[str | None]) -> dict[str, Agency]:
+    """Return the agencies of ``codes`` by code, so steps can show their names."""
+    wanted = {code for code in codes if code}
+    if not wanted:
+        return {}
+
+    found = db.session.scalars(select(Agency).where(Agency.code.in_(wanted)))
+    return {agency.code: agency for agency in found}
 
 
 def _local_date(moment):
     return moment.astimezone(JAKARTA).date() if moment is not None else None
+
+
+def _local_time(moment):
+    return moment.astimezone(JAKARTA) if moment is not None else None

@@ -23,6 +23,7 @@ from ..schemas import (
     TrackSchema,
 )
 from ..sla import summary, summary_csv
+from ..tracking import public_timeline
 
 blueprint = Blueprint("residents", __name__)
 
@@ -65,6 +66,7 @@ def _tracked(tracking_number: str, nik: str) -> dict:
             "status": application.status,
             "agency": holding_agency(db.session, application),
             "expected_completion": _local_day(deadline),
+            "timeline": public_timeline(db.session, application),
         }
     )
 

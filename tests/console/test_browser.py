@@ -557,11 +557,32 @@ def _track(page, base: str, number: str, nik: str) -> None:
     page.click("form button[type=submit]")
 
 
-def test_resident_tracks_the_application(tab, completed):
-    _track(tab.page, tab.base, completed["tracking_number"], completed["nik"])
+def _timeline(page) -> list[str]:
+    return page.eval_on_selector_all(
+        "#track-timeline li", "steps => steps.map((step) => step.innerText)"
+    )
 
-    assert tab.page.wait_for_selector("#track-status").inner_text() == "Selesai"
+
+def test_resident_tracks_the_application(tab, completed):
+    page, number, nik = tab.page, completed["tracking_number"], completed["nik"]
+    _track(page, tab.base, number, nik)
+
+    assert page.wait_for_selector("#track-status").inner_text() == "Selesai"
+    (step,) = _timeline(page)
+    assert step.startswith("Verifikasi berkas — Dinas Penanaman Modal dan PTSP")
+    assert "· selesai" in step
+    assert re.search(r"\d{2}-\d{2}-\d{4} \d{2}:\d{2} → \d{2}-\d{2}-\d{4}", step)
+    # The resident sees the agency and the times, never the officer.
+    assert "licensing_officer" not in page.inner_text("main")
     tab.shoot("track")
+
+    page.goto(f"{tab.base}/console/track?lang=en")
+    _track(page, tab.base, number, nik)
+    assert page.wait_for_selector("#track-status").inner_text() == "Completed"
+    (step,) = _timeline(page)
+    assert step.startswith("Verifikasi berkas — Investment and One-Stop Service")
+    assert "· done" in step
+    tab.shoot("track-en")
 
 
 def test_resident_downloads_verifies_and_rates(tab, completed):

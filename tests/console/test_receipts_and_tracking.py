@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.console.conftest import NIK, bearer
+from tests.console.conftest import NIK, bearer, complete_first_task
 
 TRACKING_NUMBER = re.compile(r"MPP[0-9A-Z-]+")
 
@@ -105,3 +105,17 @@ def test_tracking_shows_completion_once_the_agency_is_done(client, filed, staff)
     }).get_data(as_text=True)
 
     assert '<dd id="track-status">Selesai</dd>' in page
+
+
+def test_tracking_lists_each_step_without_the_officer(client, filed, staff):
+    complete_first_task(client, staff, filed)
+
+    page = client.post("/console/track", data={
+        "number": filed["tracking_number"], "nik": NIK,
+    }).get_data(as_text=True)
+
+    timeline = page.split('<ol id="track-timeline"', 1)[1].split("</ol>", 1)[0]
+    assert "<strong>Verifikasi berkas</strong>" in timeline
+    assert "Dinas Penanaman Modal dan PTSP" in timeline
+    assert '<span class="step-state">selesai</span>' in timeline
+    assert "licensing_officer" not in page

@@ -49,6 +49,31 @@ def test_a_resident_tracks_by_post(world):
     assert response.json["status"] == application["status"]
 
 
+def test_the_timeline_shows_each_step_but_not_who_handled_it(world):
+    application = world.submit()
+    zoning = world.task_of(application, "DPMPTSP")
+    for act, body in (("claim", None), ("complete", {"data": {}})):
+        done = world.call("POST", f"/tasks/{zoning}/{act}", "officer", json=body)
+        assert done.status_code == 200, done.json
+
+    response = _track(world, application["tracking_number"], application["nik"])
+
+    steps = {step["task"]: step for step in response.json["timeline"]}
+    assert set(steps) == {"Check zoning", "Check hygiene"}
+    assert {step["agency"] for step in steps.values()} == {"DPMPTSP", "DINKES"}
+    assert steps["Check zoning"]["state"] == "completed"
+    assert steps["Check zoning"]["finished"] is not None
+    assert steps["Check hygiene"]["state"] == "ready"
+    assert steps["Check hygiene"]["finished"] is None
+    for step in steps.values():
+        assert set(step) == {"task", "agency", "state", "started", "finished"}
+    # The staff view of the same application names the officer; this one cannot.
+    staff = world.call("GET", f"/applications/{application['id']}", "counter")
+    assert "officer" in {step["by"] for step in staff.json["timeline"]}
+    assert '"officer"' not in response.get_data(as_text=True)
+    assert application["nik"] not in response.get_data(as_text=True)
+
+
 def test_a_wrong_number_and_a_wrong_nik_get_the_same_404(world):
     application = world.submit()
     number, right = application["tracking_number"], application["nik"]
