@@ -585,7 +585,8 @@ def test_resident_tracks_the_application(tab, completed):
     tab.shoot("track-en")
 
 
-def test_resident_downloads_verifies_and_rates(tab, completed):
+def test_resident_downloads_verifies_and_rates(tabs, site, completed):
+    tab = tabs()
     page, number, nik = tab.page, completed["tracking_number"], completed["nik"]
     _track(page, tab.base, number, nik)
 
@@ -612,6 +613,26 @@ def test_resident_downloads_verifies_and_rates(tab, completed):
     page.click("#rating-form button[type=submit]")
     page.wait_for_selector("#rating-notice:has-text('Terima kasih')")
     assert page.locator("#rating-form").count() == 0
+    tab.shoot("rating-thanks")
+
+    # The regent's dashboard counts the rating for the service and its agency.
+    regent = tabs()
+    regent.sign_in(site.tokens["regent"])
+    regent.page.goto(f"{regent.base}/console/dashboard")
+    for group, key in (("service", completed["service_code"]), ("agency", "DPMPTSP")):
+        (expected,) = [
+            row
+            for row in _as_regent(site, "/satisfaction", group_by=group).json["items"]
+            if row["key"] == key
+        ]
+        row = f"#ikm-{group} tr[data-key='{key}']"
+        shown = regent.page.wait_for_selector(f"{row} td.ikm-index").inner_text()
+        assert shown == f"{expected['index']:.2f}"
+        assert regent.page.inner_text(f"{row} td.ikm-respondents") == str(
+            expected["respondents"]
+        )
+        assert expected["respondents"] >= 1
+    regent.shoot("dashboard-ikm")
 
 
 def test_english_toggle(tab):

@@ -43,8 +43,13 @@ async function optional(path) {
 // Only supervisors see the index and the escalations; a regent or agency head
 // sees the queue. Other roles see the SLA summary alone.
 async function loadSatisfaction() {
-  const satisfaction = await optional("/satisfaction?group_by=agency");
-  if (satisfaction) showSatisfaction(satisfaction.items);
+  const groups = ["service", "agency"];
+  const answers = await Promise.all(
+    groups.map((group) => optional(`/satisfaction?group_by=${group}`)));
+  document.getElementById("ikm-section").hidden = !answers.some(Boolean);
+  groups.forEach((group, index) => {
+    if (answers[index]) showSatisfaction(group, answers[index].items);
+  });
 }
 
 async function loadAttention() {
@@ -75,17 +80,24 @@ function summaryRow(row) {
   return line;
 }
 
-function showSatisfaction(items) {
-  const body = document.getElementById("ikm");
+/** Fill the index table of ``group`` (service or agency), a row per key. */
+function showSatisfaction(group, items) {
+  const body = document.getElementById(`ikm-${group}`);
   if (!items.length) {
     body.replaceChildren(el("tr", {}, el("td", { colSpan: 4 }, t("dashboard_none"))));
     return;
   }
-  body.replaceChildren(...items.map((row) => el("tr", {},
+  body.replaceChildren(...items.map(satisfactionRow));
+}
+
+function satisfactionRow(row) {
+  const line = el("tr", {},
     el("th", { scope: "row" }, row.key),
-    el("td", { className: "num" }, String(row.respondents)),
+    el("td", { className: "num ikm-respondents" }, String(row.respondents)),
     el("td", { className: "num ikm-index" }, row.index.toFixed(2)),
-    el("td", { className: "ikm-grade" }, row.grade))));
+    el("td", { className: "ikm-grade" }, row.grade));
+  line.dataset.key = row.key;
+  return line;
 }
 
 function svg(tag, attributes, text) {
