@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
         docs,
         residents,
         satisfaction,
+        staff,
         supervision,
         task_forms,
         tasks,
@@ -75,7 +76,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(health)
     modules = (catalogue, applications, tasks, task_forms, residents, supervision,
-               satisfaction, docs)
+               satisfaction, staff, docs)
     for module in modules:
         app.register_blueprint(module.blueprint, url_prefix=API_PREFIX)
     register_error_handler(app)

@@ -43,6 +43,7 @@ class Operation:
 
 
 AGENCY_PAGE = s.page_of(s.AgencySchema, "AgencyPage")
+VILLAGE_PAGE = s.page_of(s.VillageSchema, "VillagePage")
 SERVICE_PAGE = s.page_of(s.ServiceSchema, "ServicePage")
 TASK_PAGE = s.page_of(s.TaskSchema, "TaskPage")
 ESCALATION_PAGE = s.page_of(s.EscalationSchema, "EscalationPage")
@@ -54,7 +55,27 @@ TASK = {"task_id": "string"}
 PROCESS = {"process_id": "string"}
 
 OPERATIONS = (
+    Operation(
+        "get",
+        "/me",
+        "Show the signed-in staff member",
+        s.MeSchema,
+        errors=(401,),
+        description="Name, role, agency and village of the bearer token's "
+        "user, so a client can tell its own claims and default a village "
+        "office's applications to its village.",
+    ),
     Operation("get", "/agencies", "List agencies", AGENCY_PAGE, query=s.PageQuery),
+    Operation(
+        "get",
+        "/villages",
+        "List the regency's villages (desa and kelurahan)",
+        VILLAGE_PAGE,
+        query=s.PageQuery,
+        errors=(400, 401, 422),
+        description="By Kemendagri code, each with its kecamatan: the codes "
+        "an application's village_code takes.",
+    ),
     Operation(
         "get",
         "/services",

@@ -184,6 +184,23 @@ class DiagramSourceSchema(Schema):
     bpmn_xml = fields.String(required=True)
 
 
+class VillageSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    level = fields.String(required=True, metadata={"description": "desa or kelurahan"})
+    kecamatan_code = fields.String(required=True)
+    kecamatan = fields.String(required=True)
+
+
+class MeSchema(Schema):
+    """The signed-in staff member, so a page can tailor itself to them."""
+
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    agency_code = fields.String(allow_none=True)
+    village_code = fields.String(allow_none=True)
+
+
 # -- applications and tasks --------------------------------------------------------
 
 

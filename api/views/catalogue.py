@@ -1,13 +1,14 @@
-"""Agencies, services and deployed diagrams: upload, check, list, versions."""
+"""Agencies, villages, services and deployed diagrams: upload, check, versions."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.diagrams import DiagramFile
-from processes.models import Agency, Service
+from processes.models import Agency, Region, RegionLevel, Service
 
 from ..auth import current_user, requires, signed_in
 from ..catalogue import deploy_upload, diagram_version, put_service
@@ -34,6 +35,7 @@ from ..schemas import (
     ServiceInputSchema,
     ServiceQuery,
     ServiceSchema,
+    VillageSchema,
 )
 
 blueprint = Blueprint("catalogue", __name__)
@@ -46,6 +48,35 @@ def list_agencies():
     args = query_args(PageQuery())
     rows, total = page(select(Agency).order_by(Agency.code), args)
     return paged(AgencySchema(many=True).dump(r[0] for r in rows), total, args)
+
+
+@blueprint.get("/villages")
+@signed_in
+def list_villages():
+    """List the regency's desa and kelurahan by code, each with its kecamatan."""
+    args = query_args(PageQuery())
+    rows, total = page(_village_query(), args)
+    return paged(VillageSchema(many=True).dump(_village(*r) for r in rows), total, args)
+
+
+def _village_query():
+    kecamatan = aliased(Region)
+    return (
+        select(Region, kecamatan.name.label("kecamatan"))
+        .join(kecamatan, Region.parent_code == kecamatan.code)
+        .where(Region.level.in_([RegionLevel.DESA, RegionLevel.KELURAHAN]))
+        .order_by(Region.code)
+    )
+
+
+def _village(village: Region, kecamatan: str) -> dict:
+    return {
+        "code": village.code,
+        "name": village.name,
+        "level": village.level.value,
+        "kecamatan_code": village.parent_code,
+        "kecamatan": kecamatan,
+    }
 
 
 @blueprint.get("/services")

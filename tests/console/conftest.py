@@ -15,7 +15,7 @@ from api import create_app
 from api.extensions import db
 from api.models import Role, create_user
 from console import blueprint
-from processes.models import Agency, AgencyKind
+from processes.models import Agency, AgencyKind, Region, RegionLevel
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
 SERVICE = "DPMPTSP-901"
@@ -52,6 +52,31 @@ def app(tmp_path):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+# The regency, kecamatan Banyuwangi and two of its kelurahan, parents first.
+REGIONS = (
+    ("35.10", "Kabupaten Banyuwangi", RegionLevel.REGENCY, None),
+    ("35.10.16", "Banyuwangi", RegionLevel.KECAMATAN, "35.10"),
+    ("35.10.16.1001", "Pakis", RegionLevel.KELURAHAN, "35.10.16"),
+    ("35.10.16.1003", "Kebalenan", RegionLevel.KELURAHAN, "35.10.16"),
+)
+
+
+def add_villages(app) -> None:
+    with app.app_context():
+        for code, name, level, parent in REGIONS:
+            db.session.add(
+                Region(
+                    code=code,
+                    name=name,
+                    level=level,
+                    parent_code=parent,
+                    head_title=f"Kepala {name}",
+                )
+            )
+            db.session.flush()  # a parent's row before its children's
+        db.session.commit()
 
 
 def add_staff(app) -> dict[str, str]:

@@ -34,11 +34,13 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from api.extensions import db
+from api.models import Role, create_user
 from engine.db import utcnow
 from processes.satisfaction import ELEMENTS
 from tests.conftest import empty_all_tables
 from tests.console.conftest import (
     add_staff,
+    add_villages,
     build_app,
     complete_first_task,
     file_application,
@@ -61,6 +63,8 @@ CHROMIUM_ARGS = [
 WAIT_MS = 15_000
 SURVEY_SERVICE = "DPMPTSP-902"
 FORM_SERVICE = "DPMPTSP-903"
+# The clerk of the Kebalenan village office, and a resident of Pakis next door.
+KEBALENAN, PAKIS = "35.10.16.1003", "35.10.16.1001"
 SUMMARY_COLUMNS = (
     "on_track",
     "at_risk",
@@ -108,6 +112,12 @@ def site(request, tmp_path_factory) -> Iterator[Site]:
         url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'console.sqlite'}"
     app = build_app(url)
     tokens = add_staff(app)
+    add_villages(app)
+    with app.app_context():
+        _, tokens["village_clerk"] = create_user(
+            db.session, "village_clerk", Role.COUNTER, village_code=KEBALENAN
+        )
+        db.session.commit()
     offer_service(app.test_client(), tokens)
     offer_service(app.test_client(), tokens, "survey_permit", SURVEY_SERVICE)
     offer_service(app.test_client(), tokens, "form_permit", FORM_SERVICE)
@@ -223,6 +233,8 @@ def test_counter_starts_an_application_and_prints_the_receipt(tab, site):
     assert page.get_attribute("#nik-check", "data-ok") == "true"
     page.fill("#name", "Siti Aminah")
     page.fill("#phone", "081234567890")
+    page.wait_for_selector("#village option[value='35.10.16.1001']", state="attached")
+    assert page.input_value("#village") == ""  # a Mall clerk serves every village
     page.click("#submit-application")
 
     number = page.wait_for_selector("#receipt-number").inner_text()
@@ -231,6 +243,56 @@ def test_counter_starts_an_application_and_prints_the_receipt(tab, site):
     tab.shoot("counter")
     page.emulate_media(media="print")
     tab.shoot("receipt-print")
+
+
+def test_the_village_chosen_at_the_counter_groups_the_dashboard(tabs, site):
+    clerk = tabs()
+    clerk.sign_in(site.tokens["village_clerk"])
+    page = clerk.page
+    page.goto(f"{clerk.base}/console/counter")
+    page.click("#services button[data-code='DPMPTSP-901']")
+    page.wait_for_selector(f"#village option[value='{PAKIS}']", state="attached")
+    assert page.input_value("#village") == KEBALENAN  # the clerk's own office
+    kecamatan = page.eval_on_selector(
+        f"#village option[value='{PAKIS}']", "option => option.parentElement.label"
+    )
+    assert kecamatan == "Kecamatan Banyuwangi"
+
+    page.fill("#nik", fresh_nik())
+    page.fill("#name", "Siti Aminah")
+    page.fill("#phone", "081234567890")
+    page.select_option("#village", PAKIS)
+    page.click("#submit-application")
+    number = page.wait_for_selector("#receipt-number").inner_text()
+    # The form is ready for the next resident of the clerk's own village.
+    assert page.input_value("#village") == KEBALENAN
+
+    regent = tabs()
+    regent.sign_in(site.tokens["regent"])
+    regent.page.goto(f"{regent.base}/console/dashboard")
+    regent.page.wait_for_selector("#chart g.chart-row[data-key=DPMPTSP]")
+    regent.page.select_option("#group-by", "village")
+    row = regent.page.wait_for_selector(f"#summary tr[data-key='{PAKIS}']")
+    assert row.inner_text().startswith(f"Pakis ({PAKIS})")
+    (counted,) = [
+        item
+        for item in _as_regent(site, "/sla/summary", group_by="village").json["items"]
+        if item["key"] == PAKIS
+    ]
+    assert counted["on_track"] >= 1
+    label = f"#chart g.chart-row[data-key='{PAKIS}'] text.label"
+    assert regent.page.text_content(label) == "Pakis"
+    regent.shoot("dashboard-by-village")
+
+    with site.app.app_context():
+        from processes.applications import Application
+
+        recorded = db.session.scalar(
+            db.select(Application.village_code).where(
+                Application.tracking_number == number
+            )
+        )
+    assert recorded == PAKIS
 
 
 def test_clerk_calls_the_next_number_and_the_hall_screen_shows_it(tabs, site):

@@ -47,8 +47,16 @@ PUBLIC = {identity: 200 for identity in IDENTITIES}
 # Each operation sets up what it acts on and returns the response.
 
 
+def me(world, who):
+    return world.call("GET", "/me", **who)
+
+
 def list_agencies(world, who):
     return world.call("GET", "/agencies", **who)
+
+
+def list_villages(world, who):
+    return world.call("GET", "/villages", **who)
 
 
 def list_services(world, who):
@@ -223,7 +231,9 @@ def openapi(world, who):
 # A supervisor may act on tasks only by assigning them; an admin may do anything
 # an officer may, but releases only what it claimed itself (409 otherwise).
 MATRIX = {
+    me: READ,
     list_agencies: READ,
+    list_villages: READ,
     list_services: READ,
     show_service: READ,
     save_service: _statuses(analyst=200, admin=200),

@@ -68,6 +68,38 @@ async function problemOf(response) {
   return new ApiProblem(response.status, answer.message || fallback, answer.errors);
 }
 
+/** Read every page of a paged list (path under /api/v1); return all its items. */
+async function readAll(path) {
+  const items = [];
+  for (let page = 1; ; page += 1) {
+    const answer = await call(`${path}?per_page=100&page=${page}`);
+    items.push(...answer.items);
+    if (items.length >= answer.total || !answer.items.length) return items;
+  }
+}
+
+// Both change only with a new token or a catalogue reload, so a page reads them once.
+let signedInUser = null;
+let villageList = null;
+
+/** The signed-in staff member: {name, role, agency_code, village_code}. */
+export function me() {
+  signedInUser ??= call("/me").catch((problem) => {
+    signedInUser = null;
+    throw problem;
+  });
+  return signedInUser;
+}
+
+/** The regency's villages (desa and kelurahan) by code, each with its kecamatan. */
+export function villages() {
+  villageList ??= readAll("/villages").catch((problem) => {
+    villageList = null;
+    throw problem;
+  });
+  return villageList;
+}
+
 /** Show a sentence in the page's status line. */
 export function say(message, kind = "info") {
   const line = document.getElementById("message");

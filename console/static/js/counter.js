@@ -1,4 +1,4 @@
-import { call, el, report, requireToken, say, t } from "./api.js";
+import { call, el, me, report, requireToken, say, t, villages } from "./api.js";
 import { nikProblem } from "./nik.js";
 
 const english = document.documentElement.lang === "en";
@@ -8,6 +8,7 @@ const form = document.getElementById("applicant-form");
 const nikInput = document.getElementById("nik");
 const nikCheck = document.getElementById("nik-check");
 const errors = document.getElementById("form-errors");
+const villageSelect = document.getElementById("village");
 let chosen = null;
 
 const nameOf = (service) => (english ? service.name_en : service.name_id);
@@ -52,6 +53,38 @@ async function choose(code) {
   document.getElementById("service-detail").hidden = false;
 }
 
+/** Offer the regency's villages by kecamatan, the clerk's own village chosen. */
+async function offerVillages() {
+  try {
+    const [all, user] = await Promise.all([villages(), me()]);
+    villageSelect.append(...byKecamatan(all));
+    chooseDefaultVillage(user.village_code);
+  } catch (problem) {
+    report(problem);
+  }
+}
+
+function byKecamatan(all) {
+  const groups = new Map();
+  for (const village of all) {
+    if (!groups.has(village.kecamatan_code)) {
+      const label = `${t("counter_kecamatan")} ${village.kecamatan}`;
+      groups.set(village.kecamatan_code, el("optgroup", { label }));
+    }
+    groups.get(village.kecamatan_code).append(el("option", { value: village.code }, village.name));
+  }
+  return [...groups.values()];
+}
+
+// A village office's clerk mostly serves its own residents. The default option
+// is what form.reset() goes back to, so it stays chosen from one resident to the next.
+function chooseDefaultVillage(code) {
+  const option = [...villageSelect.options].find((choice) => code && choice.value === code);
+  if (!option) return;
+  option.defaultSelected = true;
+  villageSelect.value = code;
+}
+
 // randomUUID exists only in secure contexts; counters on plain http get the fallback.
 const requestKey = () => (crypto.randomUUID
   ? crypto.randomUUID()
@@ -80,7 +113,8 @@ async function submit(event) {
   try {
     const application = await call("/applications", {
       method: "POST",
-      json: { service_code: chosen.code, applicant },
+      // Without a village the server records the clerk's own, if any.
+      json: { service_code: chosen.code, applicant, village_code: villageSelect.value || null },
       headers: { "Idempotency-Key": requestKey() },
     });
     say(`${t("counter_submitted")} ${application.tracking_number}`);
@@ -107,4 +141,7 @@ nikInput.addEventListener("input", checkNik);
 form.addEventListener("submit", submit);
 document.getElementById("print").addEventListener("click", () => window.print());
 
-if (requireToken()) findServices("");
+if (requireToken()) {
+  findServices("");
+  offerVillages();
+}

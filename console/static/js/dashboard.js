@@ -1,4 +1,6 @@
-import { call, download, el, formatTime, report, requireToken, say, t } from "./api.js";
+import {
+  call, download, el, formatTime, report, requireToken, say, t, villages,
+} from "./api.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const SERIES = ["on_track", "at_risk", "breached"];
@@ -17,17 +19,24 @@ async function load() {
 async function loadSummary() {
   const group = groupBy.value;
   try {
-    const summary = await call(`/sla/summary?group_by=${group}`);
+    const [summary, names] = await Promise.all([
+      call(`/sla/summary?group_by=${group}`), namesOf(group)]);
     document.getElementById("summary-title").textContent = t(`dashboard_by_${group}`);
     document.getElementById("summary-key").textContent = t(`dashboard_${group}`);
     document.getElementById("chart-title").textContent = t(`dashboard_chart_${group}`);
-    showTable(summary.items);
-    showChart(summary.items, group);
+    showTable(summary.items, names);
+    showChart(summary.items, group, names);
     return true;
   } catch (problem) {
     report(problem);
     return false;
   }
+}
+
+/** Return the names of a grouping's keys: villages are known by code alone. */
+async function namesOf(group) {
+  if (group !== "village") return new Map();
+  return new Map((await villages()).map((village) => [village.code, village.name]));
 }
 
 /** Call ``path`` for a part some roles may not see: null when refused, quietly. */
@@ -63,18 +72,19 @@ async function loadEscalations() {
   if (escalations) showEscalations(escalations);
 }
 
-function showTable(items) {
+function showTable(items, names) {
   const body = document.getElementById("summary");
   if (!items.length) {
     body.replaceChildren(el("tr", {}, el("td", { colSpan: 6 }, t("dashboard_none"))));
     return;
   }
-  body.replaceChildren(...items.map(summaryRow));
+  body.replaceChildren(...items.map((row) => summaryRow(row, names)));
 }
 
-function summaryRow(row) {
+function summaryRow(row, names) {
+  const named = names.get(row.key);
   const line = el("tr", {},
-    el("th", { scope: "row" }, row.key || "—"),
+    el("th", { scope: "row" }, named ? `${named} (${row.key})` : row.key || "—"),
     ...COLUMNS.map((name) => el("td", { className: `num sla-${name}` }, String(row[name]))));
   line.dataset.key = row.key || "";
   return line;
@@ -107,7 +117,7 @@ function svg(tag, attributes, text) {
   return node;
 }
 
-function showChart(items, group) {
+function showChart(items, group, names) {
   const largest = Math.max(1, ...items.map((row) => SERIES.reduce((sum, s) => sum + row[s], 0)));
   const scale = (CHART_WIDTH - LABEL_WIDTH - 40) / largest;
   const height = Math.max(1, items.length) * (BAR_HEIGHT + 6) + 10;
@@ -116,7 +126,8 @@ function showChart(items, group) {
     role: "img",
     "aria-label": t(`dashboard_chart_${group}`),
   });
-  items.forEach((row, index) => chart.append(chartRow(row, 5 + index * (BAR_HEIGHT + 6), scale)));
+  items.forEach((row, index) =>
+    chart.append(chartRow(row, 5 + index * (BAR_HEIGHT + 6), scale, names.get(row.key))));
   const legend = el("p", { className: "legend" }, ...SERIES.map(
     (series) => el("span", { className: `key sla-${series}` }, t(`sla_${series}`))));
   const holder = document.getElementById("chart");
@@ -126,9 +137,10 @@ function showChart(items, group) {
 }
 
 /** One group's bar (agency, service or village); counts are data attributes for tools. */
-function chartRow(row, y, scale) {
+function chartRow(row, y, scale, name) {
   const group = svg("g", { class: "chart-row", "data-key": row.key || "" });
-  group.append(svg("text", { x: 0, y: y + BAR_HEIGHT * 0.7, class: "label" }, row.key || "—"));
+  group.append(svg("text", { x: 0, y: y + BAR_HEIGHT * 0.7, class: "label" },
+    name || row.key || "—"));
   let x = LABEL_WIDTH;
   for (const series of SERIES) {
     const width = row[series] * scale;
