@@ -117,6 +117,9 @@ def site(request, tmp_path_factory) -> Iterator[Site]:
         _, tokens["village_clerk"] = create_user(
             db.session, "village_clerk", Role.COUNTER, village_code=KEBALENAN
         )
+        _, tokens["colleague"] = create_user(
+            db.session, "colleague", Role.OFFICER, agency_code="DPMPTSP"
+        )
         db.session.commit()
     offer_service(app.test_client(), tokens)
     offer_service(app.test_client(), tokens, "survey_permit", SURVEY_SERVICE)
@@ -325,6 +328,33 @@ def test_clerk_calls_the_next_number_and_the_hall_screen_shows_it(tabs, site):
 # -- the agency --------------------------------------------------------------------
 
 
+def _task_state(site, application: dict) -> tuple[str, str | None]:
+    """The state and claimant of the application's task, read from the database."""
+    from engine.models import Task
+
+    (task,) = application["tasks"]
+    with site.app.app_context():
+        found = db.session.get(Task, task["id"])
+        return found.state, found.claimed_by
+
+
+def test_officer_sees_no_release_on_a_colleagues_claim(tab, site, application):
+    colleague = {"Authorization": f"Bearer {site.tokens['colleague']}"}
+    (task,) = application["tasks"]
+    claimed = site.app.test_client().post(
+        f"/api/v1/tasks/{task['id']}/claim", headers=colleague
+    )
+    assert claimed.status_code == 200, claimed.json
+
+    tab.sign_in(site.tokens["licensing_officer"])
+    tab.page.goto(f"{tab.base}/console/inbox")
+    row = tab.page.wait_for_selector(
+        f"#tasks tr:has-text('{application['tracking_number']}')"
+    )
+    assert "colleague" in row.inner_text()
+    assert row.query_selector("button[data-action]") is None
+
+
 def test_officer_claims_and_completes_the_task(tab, site, application):
     tab.sign_in(site.tokens["licensing_officer"])
     page = tab.page
@@ -333,10 +363,17 @@ def test_officer_claims_and_completes_the_task(tab, site, application):
     number = application["tracking_number"]
     row = page.wait_for_selector(f"#tasks tr:has-text('{number}')")
     row.wait_for_selector("button[data-action=claim]").click()
-    row = page.wait_for_selector(
-        f"#tasks tr:has-text('{number}'):has(button[data-action=release])"
-    )
-    assert "licensing_officer" in row.inner_text()
+    mine = f"#tasks tr:has-text('{number}'):has(button[data-action=release])"
+    assert "licensing_officer" in page.wait_for_selector(mine).inner_text()
+
+    # Released, the task waits for anyone again; then it is claimed once more.
+    page.click(f"{mine} button[data-action=release]")
+    free = f"#tasks tr:has-text('{number}'):has(button[data-action=claim])"
+    assert "licensing_officer" not in page.wait_for_selector(free).inner_text()
+    assert _task_state(site, application) == ("ready", None)
+    page.click(f"{free} button[data-action=claim]")
+    row = page.wait_for_selector(mine)
+    assert _task_state(site, application) == ("claimed", "licensing_officer")
     row.wait_for_selector("button.link").click()
     page.wait_for_selector("#timeline li:has-text('Verifikasi berkas')")
     tab.shoot("inbox")

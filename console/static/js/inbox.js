@@ -1,4 +1,4 @@
-import { call, el, formatTime, report, requireToken, say, t } from "./api.js";
+import { call, el, formatTime, me, report, requireToken, say, t } from "./api.js";
 
 const rows = document.getElementById("tasks");
 const empty = document.getElementById("no-tasks");
@@ -14,23 +14,21 @@ let formRows = null;
 
 async function loadTasks() {
   try {
-    const page = await call("/tasks?sort=deadline&per_page=100");
-    rows.replaceChildren(...page.items.map(taskRow));
+    const [page, user] = await Promise.all([call("/tasks?sort=deadline&per_page=100"), me()]);
+    rows.replaceChildren(...page.items.map((task) => taskRow(task, user.name)));
     empty.hidden = page.items.length > 0;
   } catch (problem) {
     report(problem);
   }
 }
 
-function taskRow(task) {
+function taskRow(task, myName) {
   const row = el("tr", { className: `sla-${task.sla_status}` });
   row.dataset.taskId = task.id;
   const title = el("button", { type: "button", className: "link" }, task.name);
   title.addEventListener("click", () => select(task));
   const badge = el("span", { className: "badge" }, t(`sla_${task.sla_status}`));
-  const action = task.claimed_by
-    ? button(t("inbox_release"), () => act(task, "release"), "release")
-    : button(t("inbox_claim"), () => act(task, "claim"), "claim");
+  const action = taskAction(task, myName);
   row.append(
     el("td", {}, title, " ", badge),
     el("td", {}, task.tracking_number || "—"),
@@ -39,6 +37,15 @@ function taskRow(task) {
     el("td", {}, action),
   );
   return row;
+}
+
+function taskAction(task, myName) {
+  if (!task.claimed_by) return button(t("inbox_claim"), () => act(task, "claim"), "claim");
+  // Only the one who claimed a task may release it; the server refuses others.
+  if (task.claimed_by === myName) {
+    return button(t("inbox_release"), () => act(task, "release"), "release");
+  }
+  return null;
 }
 
 function button(label, onClick, name) {
