@@ -470,9 +470,10 @@ def test_supervisor_sees_the_chart_change(tab, site, application):
     assert after == {"on_track": 0, "at_risk": 0, "breached": open_tasks}
     breached_bar = "#chart g.chart-row[data-key=DPMPTSP] rect.sla-breached"
     assert float(page.get_attribute(breached_bar, "width")) > 0
-    page.wait_for_selector(
-        f"#attention li.sla-breached:has-text('{application['tracking_number']}')"
-    )
+    number = application["tracking_number"]
+    page.wait_for_selector(f"#breached li.sla-breached:has-text('{number}')")
+    assert number not in page.inner_text("#at-risk")
+    assert page.locator("#at-risk li.sla-breached").count() == 0
     tab.shoot("dashboard-breached")
 
 

@@ -63,7 +63,10 @@ async function loadSatisfaction() {
 
 async function loadAttention() {
   const tasks = await optional("/tasks?sort=deadline&per_page=100");
-  if (tasks) showAttention(tasks.items.filter((task) => task.sla_status !== "on_track"));
+  if (!tasks) return;
+  for (const status of ["at_risk", "breached"]) {
+    showAttention(status, tasks.items.filter((task) => task.sla_status === status));
+  }
 }
 
 async function loadEscalations() {
@@ -157,8 +160,9 @@ function chartRow(row, y, scale, name) {
   return group;
 }
 
-function showAttention(tasks) {
-  const list = document.getElementById("attention");
+/** List the tasks of one SLA status (at_risk or breached) in its own list. */
+function showAttention(status, tasks) {
+  const list = document.getElementById(status.replace("_", "-"));
   if (!tasks.length) {
     list.replaceChildren(el("li", {}, t("dashboard_none")));
     return;
