@@ -634,7 +634,16 @@ def test_analyst_adds_a_task_validates_and_deploys(tab, site, running_survey):
     assert page.inner_text("#diagram-picker option[value=survey_permit]") == (
         "survey_permit (v2)"
     )
+    assert page.get_attribute("#versions tr.open", "data-version") == "2"
     tab.shoot("modeler")
+
+    # A row of the versions table opens its version: v1 has no survey task.
+    page.click("#versions tr[data-version='1']")
+    page.wait_for_selector("#versions tr.open[data-version='1']")
+    page.wait_for_selector("#canvas [data-element-id=site_survey]", state="detached")
+    page.wait_for_selector("#canvas [data-element-id=verify_documents]")
+    page.click("#versions tr[data-version='2']")
+    page.wait_for_selector("#canvas [data-element-id=site_survey]")
 
     deployed = (
         site.app.test_client()

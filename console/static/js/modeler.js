@@ -57,9 +57,20 @@ async function listDiagrams() {
 
 async function openDeployed(processId) {
   const versions = await showVersions(processId);
-  const latest = versions[0].version;
-  const source = await call(`${versionsPath(processId)}/${latest}`);
+  await openVersion(processId, versions[0].version);
+}
+
+/** Load one deployed version into the canvas and mark its row. */
+async function openVersion(processId, version) {
+  const source = await call(`${versionsPath(processId)}/${version}`);
   await open(source.bpmn_xml);
+  markOpen(version);
+}
+
+function markOpen(version) {
+  for (const row of document.getElementById("versions").rows) {
+    row.classList.toggle("open", row.dataset.version === String(version));
+  }
 }
 
 const versionsPath = (processId) => `/diagrams/${encodeURIComponent(processId)}/versions`;
@@ -78,6 +89,12 @@ function versionRow(version) {
     el("td", { className: "num" }, String(version.instances)));
   row.dataset.version = version.version;
   row.dataset.running = version.running_instances;
+  row.tabIndex = 0;
+  const choose = () => openVersion(version.process_id, version.version).catch(report);
+  row.addEventListener("click", choose);
+  row.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") choose();
+  });
   return row;
 }
 
@@ -114,6 +131,7 @@ async function deploy() {
     const [first] = answer.processes;
     picker.value = first.process_id;
     await Promise.all([listDiagrams(), showVersions(first.process_id)]);
+    markOpen(first.version); // the canvas holds what was just deployed
   } catch (problem) {
     showProblems(problem.errors || []);
     report({ status: problem.status, message: `${t("modeler_refused")}: ${problem.message}` });
