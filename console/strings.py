@@ -80,6 +80,8 @@ INDONESIAN: dict[str, str] = {
     "inbox_field_name": "Nama isian",
     "inbox_field_value": "Nilai",
     "inbox_add_field": "Tambah isian",
+    "inbox_field_name_hint": "mis. approved",
+    "inbox_field_value_hint": "true/false, angka atau teks",
     "inbox_required": "wajib diisi",
     "inbox_choose": "— pilih —",
     "inbox_yes": "Ya",
@@ -170,6 +172,7 @@ INDONESIAN: dict[str, str] = {
     "modeler_missing": "Pustaka bpmn-js belum terpasang. Jalankan `make setup` "
     "di mesin yang memiliki Node.js.",
     "error_generic": "Terjadi kesalahan",
+    "error_line": "baris",
     "error_unauthorized": "Token tidak dikenal atau sudah tidak aktif. Masuk lagi.",
     "error_forbidden": "Peran Anda tidak boleh melakukan ini.",
     "loading": "Memuat…",
@@ -300,6 +303,8 @@ ENGLISH: dict[str, str] = {
     "inbox_field_name": "Field name",
     "inbox_field_value": "Value",
     "inbox_add_field": "Add a field",
+    "inbox_field_name_hint": "e.g. approved",
+    "inbox_field_value_hint": "true/false, a number or text",
     "inbox_required": "required",
     "inbox_choose": "— choose —",
     "inbox_yes": "Yes",
@@ -389,6 +394,7 @@ ENGLISH: dict[str, str] = {
     "modeler_missing": "The bpmn-js library is not installed. Run `make setup` "
     "on a machine with Node.js.",
     "error_generic": "Something went wrong",
+    "error_line": "line",
     "error_unauthorized": "The token is unknown or inactive. Sign in again.",
     "error_forbidden": "Your role may not do this.",
     "loading": "Loading…",

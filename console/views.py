@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -90,7 +91,15 @@ def language_helpers() -> dict:
         "strings": strings,
         "lang": g.console_lang,
         "other_lang": other,
+        "other_lang_query": _query_in(other),
     }
+
+
+def _query_in(language: str) -> str:
+    """Return this page's query string in ``language``, its other parameters kept."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [language]
+    return "?" + urlencode(args, doseq=True)
 
 
 # -- staff pages (filled in by the browser modules) --------------------------------

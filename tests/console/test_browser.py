@@ -378,6 +378,8 @@ def test_officer_claims_and_completes_the_task(tab, site, application):
     page.wait_for_selector("#timeline li:has-text('Verifikasi berkas')")
     tab.shoot("inbox")
 
+    field = page.get_attribute("#fields input[name=field]", "placeholder")
+    assert field == "mis. approved"
     page.fill("#fields input[name=field]", "approved")
     page.fill("#fields input[name=value]", "true")
     page.click("#complete")
@@ -616,6 +618,8 @@ def test_analyst_adds_a_task_validates_and_deploys(tab, site, running_survey):
         "#canvas .djs-overlays[data-container-id=to_survey] .problem-badge"
     )
     assert "without condition" in badge.get_attribute("title")
+    listed = page.inner_text("#deploy-errors li[data-element-id=to_survey]")
+    assert re.match(r"to_survey · baris \d+: ", listed)  # the page's language
     tab.shoot("modeler-problems")
 
     page.click("#deploy-errors li[data-element-id=to_survey]")
@@ -746,8 +750,14 @@ def test_resident_downloads_verifies_and_rates(tabs, site, completed):
 
 def test_english_toggle(tab):
     page = tab.page
-    page.goto(f"{tab.base}/console/track")
+    page.goto(f"{tab.base}/console/track?number=MPP-2025-000001")
     page.click("a.lang")
 
     page.wait_for_selector("h1:has-text('Track an application')")
     assert page.get_attribute("html", "lang") == "en"
+    # The toggle keeps the page's other parameters: the number stays filled in.
+    assert page.url.endswith("/console/track?number=MPP-2025-000001&lang=en")
+    assert page.input_value("#number") == "MPP-2025-000001"
+    page.click("a.lang")
+    page.wait_for_selector("h1:has-text('Lacak permohonan')")
+    assert page.url.endswith("/console/track?number=MPP-2025-000001&lang=id")

@@ -36,6 +36,12 @@ def test_english_is_chosen_and_remembered(client):
     assert "Agency inbox" in remembered.get_data(as_text=True)
 
 
+def test_the_language_toggle_keeps_the_other_parameters(client):
+    page = client.get("/console/track?number=MPP-1&lang=id").get_data(as_text=True)
+
+    assert 'href="?number=MPP-1&amp;lang=en" class="lang"' in page
+
+
 def test_unknown_language_falls_back_to_indonesian(client):
     page = client.get("/console/counter?lang=xx").get_data(as_text=True)
 

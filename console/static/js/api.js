@@ -115,12 +115,15 @@ export function report(problem, list) {
   if (!list) return;
   list.replaceChildren(...(problem.errors || []).map((error) => {
     const item = document.createElement("li");
-    const where = error.field || [error.file, error.element_id, error.line && `line ${error.line}`]
+    const where = error.field || [error.file, error.element_id, lineOf(error)]
       .filter(Boolean).join(" · ");
     item.textContent = where ? `${where}: ${error.message}` : error.message;
     return item;
   }));
 }
+
+/** "line 12" in the page's language, for a problem that names a line. */
+export const lineOf = (problem) => (problem.line ? `${t("error_line")} ${problem.line}` : null);
 
 function showSignedOut() {
   const notice = document.getElementById("signed-out");

@@ -164,8 +164,8 @@ async function showTimeline(applicationId) {
 }
 
 function fieldRow() {
-  const name = el("input", { name: "field", placeholder: "approved" });
-  const value = el("input", { name: "value", placeholder: "true" });
+  const name = el("input", { name: "field", placeholder: t("inbox_field_name_hint") });
+  const value = el("input", { name: "value", placeholder: t("inbox_field_value_hint") });
   return el("tr", {}, el("td", {}, name), el("td", {}, value));
 }
 

@@ -1,4 +1,4 @@
-import { call, el, formatTime, report, requireToken, say, t } from "./api.js";
+import { call, el, formatTime, lineOf, report, requireToken, say, t } from "./api.js";
 
 // bpmn-modeler.production.min.js, served from /console/vendor/, defines BpmnJS.
 const modeler = new window.BpmnJS({ container: "#canvas" });
@@ -151,7 +151,7 @@ function showProblems(problems) {
     marked.push(element.id);
   }
   problemList.replaceChildren(...problems.map((problem) => {
-    const where = [problem.element_id, problem.line && `line ${problem.line}`]
+    const where = [problem.element_id, lineOf(problem)]
       .filter(Boolean).join(" · ");
     const item = el("li", {}, where ? `${where}: ${problem.message}` : problem.message);
     if (problem.element_id) item.dataset.elementId = problem.element_id;
