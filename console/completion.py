@@ -138,9 +138,11 @@ def verify(code: str):
     """Say whether ``code`` belongs to an issued document, and what it states."""
     issued = find_document(db.session, code) if len(code) <= 40 else None
     if issued is None:
+        # The check ran and its answer is "not ours": a page to read, not a
+        # failed request, so the resident's browser reports no error.
         return render_template(
             "console/verify.html", page="verify", checked=True, code=code, document=None
-        ), 404
+        )
 
     application = issued.application
     document = {
