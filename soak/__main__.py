@@ -180,6 +180,7 @@ def _report(results: dict) -> int:
         for operation, by_status in statuses.items()
     }
     error_count = sum(sum(e.values()) for e in errors.values())
+    client_failures = results.get("client_failures", {})
     if results["capacity"] is not None:
         print(f"capacity (closed loop, 10 s): {results['capacity']:.1f} requests/s")
     print(
@@ -194,6 +195,8 @@ def _report(results: dict) -> int:
         f"{ {k: v for k, v in errors.items() if v} }"
     )
     print(f"expected 409s (a task claimed by another officer first): {conflicts}")
+    if client_failures:
+        print(f"load generator failures (not requests): {client_failures}")
     print(f"{'operation':<10} {'count':>7} {'p50 ms':>8} {'p95 ms':>8}  statuses")
     for operation in sorted(latencies):
         times = sorted(latencies[operation])
@@ -201,7 +204,7 @@ def _report(results: dict) -> int:
             f"{operation:<10} {len(times):>7} {_quantile(times, 0.5):>8.1f} "
             f"{_quantile(times, 0.95):>8.1f}  {dict(sorted(statuses[operation].items()))}"
         )
-    return 1 if error_count else 0
+    return 1 if error_count or client_failures else 0
 
 
 def _quantile(times: list[float], q: float) -> float:

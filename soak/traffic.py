@@ -26,6 +26,7 @@ THREADS = 16
 # The resident tracking limit is 30 a minute per address in each worker: stay
 # well under it so that tracking measures the endpoint, not the limiter.
 TRACK_INTERVAL_SECONDS = 2.5
+PROGRESS_SECONDS = 60
 # What an officer records for each step of receive_verify_issue to succeed.
 ANSWERS = {"documents_complete": True, "approved": True, "document_number": "DOC/1"}
 
@@ -47,6 +48,7 @@ class Tally:
         default_factory=lambda: defaultdict(lambda: defaultdict(int))
     )
     skipped: int = 0
+    client_failures: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, operation: str, status: int, seconds: float) -> None:
@@ -59,6 +61,7 @@ class Tally:
             "latencies": {k: list(v) for k, v in self.latencies.items()},
             "statuses": {k: dict(v) for k, v in self.statuses.items()},
             "skipped": self.skipped,
+            "client_failures": dict(self.client_failures),
         }
 
 
@@ -197,7 +200,7 @@ class Traffic:
             connection = self._connection()
             officer = self._officer(index)
             while time.monotonic() < stop:
-                self.one(connection, officer, tracking=False)
+                self._one_guarded(connection, officer, tracking=False)
             connection.close()
 
         self._run_threads(client)
@@ -212,12 +215,16 @@ class Traffic:
             connection = self._connection()
             officer = self._officer(index)
             while slots.get() is not None:
-                self.one(connection, officer, tracking=True)
+                self._one_guarded(connection, officer, tracking=True)
             connection.close()
 
         threads = self._start_threads(client)
         interval, due = 1.0 / rate, time.monotonic()
+        next_report = time.monotonic() + PROGRESS_SECONDS
         while due < stop:
+            if time.monotonic() >= next_report:
+                self._progress(seconds - (stop - time.monotonic()))
+                next_report += PROGRESS_SECONDS
             time.sleep(max(0.0, due - time.monotonic()))
             try:
                 slots.put(due, timeout=1.0)
@@ -232,6 +239,35 @@ class Traffic:
             slots.put(None)
         for thread in threads:
             thread.join()
+
+    def _one_guarded(self, connection, officer: str, tracking: bool) -> None:
+        """Send one slot's requests; a client-side failure is tallied, not fatal.
+
+        A client thread that died would leave its slots untaken and the final
+        stop signal unread, so the soak could never end.
+        """
+        try:
+            self.one(connection, officer, tracking=tracking)
+        except Exception as failure:  # noqa: BLE001 - counted and reported
+            connection.close()
+            with self.tally.lock:
+                self.tally.client_failures[type(failure).__name__] += 1
+
+    def _progress(self, elapsed: float) -> None:
+        """Print a line now and then, so a stalled run is visible while it runs."""
+        with self.tally.lock:
+            sent = sum(len(v) for v in self.tally.latencies.values())
+            failed = sum(
+                n
+                for by_status in self.tally.statuses.values()
+                for code, n in by_status.items()
+                if not 200 <= code < 300 and code != 409
+            )
+        print(
+            f"soak: {elapsed:4.0f} s, {sent} requests, {failed} failed, "
+            f"{self.tally.skipped} slots skipped",
+            flush=True,
+        )
 
     def _connection(self):
         return http.client.HTTPConnection(
