@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import WorkingCalendar
 from engine.db import utcnow
-from engine.models import OPEN_TASK_STATES, Task
+from engine.models import OPEN_TASK_STATES, Instance, Task
 from engine.rows import task_and_instance
 from processes.applications import APPLICANT, Application
 from workers.wiring import working_calendar
@@ -130,23 +130,25 @@ def application_of(session: Session, task: Task) -> Application | None:
     )
 
 
-def task_for(session: Session, user: User, task_id: str) -> Task:
-    """Return a task ``user`` may act on: 404 when unknown, 403 when not theirs.
+def task_for(session: Session, user: User, task_id: str) -> tuple[Task, Instance]:
+    """Return a task ``user`` may act on and its instance: 404 when unknown,
+    403 when not theirs.
 
-    The task's instance is read with it, so the engine call that follows
-    finds both in the session instead of reading them again.
+    Both are read in one query. The caller holds the instance while it acts:
+    the session keeps only weak references, and an engine call that finds
+    both still there reads neither again.
     """
     found = task_and_instance(session, task_id)
     if found is None:
         raise Missing(f"task {task_id} does not exist")
 
-    task, _ = found
+    task, instance = found
     if user.role not in (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN):
         raise Forbidden(f"a {user.role} does not work on tasks")
     if not user.sees_agency(task.agency):
         raise Forbidden("this task belongs to another agency's queue")
 
-    return task
+    return task, instance
 
 
 def assignee(session: Session, name: str, task: Task) -> User:

@@ -178,13 +178,16 @@ def fits(kind: str, value: Any) -> bool:
 # -- reading and using a task's form -----------------------------------------------
 
 
-def form_of(session: Session, task: Task) -> dict[str, Any] | None:
+def form_of(
+    session: Session, task: Task, instance: Instance | None = None
+) -> dict[str, Any] | None:
     """Return the form schema of ``task``'s element, or None when it has none.
 
-    A schema deployed before these checks existed is only returned if it
-    passes them, so the inbox never draws a form it cannot fill in.
+    ``instance`` is the task's, when the caller has it at hand. A schema
+    deployed before these checks existed is only returned if it passes
+    them, so the inbox never draws a form it cannot fill in.
     """
-    instance = session.get(Instance, task.instance_id)
+    instance = instance or session.get(Instance, task.instance_id)
     if instance is None:
         return None
 

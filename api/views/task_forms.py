@@ -18,7 +18,7 @@ blueprint = Blueprint("task_forms", __name__)
 @signed_in
 def task_form(task_id: str):
     """Return the task's form schema; whoever may act on the task may read it."""
-    task = task_for(db.session, current_user(), task_id)
-    form = form_of(db.session, task)
+    task, instance = task_for(db.session, current_user(), task_id)
+    form = form_of(db.session, task, instance)
     order = list(form["properties"]) if form else []
     return TaskFormSchema().dump({"task_id": task.id, "form": form, "order": order})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from engine.models import Task
+from engine.models import Instance, Task
 from processes.forms import form_of, submission_errors
 from workers.wiring import instance_service
 
@@ -50,7 +50,7 @@ def queue():
 @requires(Role.OFFICER)
 def claim(task_id: str):
     user = current_user()
-    task = task_for(db.session, user, task_id)
+    task, _instance = task_for(db.session, user, task_id)
     return _render(instance_service(db.session).claim(task.id, user.name))
 
 
@@ -58,7 +58,7 @@ def claim(task_id: str):
 @requires(Role.OFFICER)
 def release(task_id: str):
     user = current_user()
-    task = task_for(db.session, user, task_id)
+    task, _instance = task_for(db.session, user, task_id)
     return _render(instance_service(db.session).release(task.id, user.name))
 
 
@@ -67,8 +67,8 @@ def release(task_id: str):
 def complete(task_id: str):
     body = json_body(COMPLETE_INPUT)
     user = current_user()
-    task = task_for(db.session, user, task_id)
-    _check_form(task, body["data"])
+    task, instance = task_for(db.session, user, task_id)
+    _check_form(task, instance, body["data"])
     instance_service(db.session).complete(task.id, body["data"], user.name)
     return _render(db.session.get(Task, task_id))
 
@@ -78,15 +78,15 @@ def complete(task_id: str):
 def assign(task_id: str):
     body = json_body(AssignInputSchema())
     user = current_user()
-    task = task_for(db.session, user, task_id)
+    task, _instance = task_for(db.session, user, task_id)
     officer = assignee(db.session, body["user"], task)
     service = instance_service(db.session)
     return _render(service.assign(task.id, officer.name, user.name))
 
 
-def _check_form(task: Task, data: dict) -> None:
+def _check_form(task: Task, instance: Instance, data: dict) -> None:
     """Refuse data the task's form refuses, before the engine runs anything."""
-    form = form_of(db.session, task)
+    form = form_of(db.session, task, instance)
     errors = submission_errors(form, data) if form else []
     if errors:
         raise Unprocessable("the data does not fit the task's form", errors)
