@@ -124,10 +124,16 @@ def queue_item(row) -> dict[str, Any]:
     return item
 
 
-def application_of(session: Session, task: Task) -> Application | None:
-    return session.scalar(
-        select(Application).where(Application.instance_id == task.instance_id)
-    )
+def task_with_application(
+    session: Session, task_id: str
+) -> tuple[Task, Application | None]:
+    """Read a task as it now stands, with its application, in one query."""
+    task, application = session.execute(
+        select(Task, Application)
+        .outerjoin(Application, Application.instance_id == Task.instance_id)
+        .where(Task.id == task_id)
+    ).one()
+    return task, application
 
 
 def task_for(session: Session, user: User, task_id: str) -> tuple[Task, Instance]:

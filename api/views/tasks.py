@@ -12,13 +12,13 @@ from ..auth import current_user, requires, signed_in
 from ..errors import Unprocessable
 from ..extensions import db
 from ..inbox import (
-    application_of,
     assignee,
     queue_item,
     task_count,
     task_for,
     task_query,
     task_row,
+    task_with_application,
 )
 from ..models import Role
 from ..parsing import json_body, page, paged, query_args
@@ -51,7 +51,8 @@ def queue():
 def claim(task_id: str):
     user = current_user()
     task, _instance = task_for(db.session, user, task_id)
-    return _render(instance_service(db.session).claim(task.id, user.name))
+    instance_service(db.session).claim(task.id, user.name)
+    return _render(task.id)
 
 
 @blueprint.post("/tasks/<task_id>/release")
@@ -59,7 +60,8 @@ def claim(task_id: str):
 def release(task_id: str):
     user = current_user()
     task, _instance = task_for(db.session, user, task_id)
-    return _render(instance_service(db.session).release(task.id, user.name))
+    instance_service(db.session).release(task.id, user.name)
+    return _render(task.id)
 
 
 @blueprint.post("/tasks/<task_id>/complete")
@@ -70,7 +72,7 @@ def complete(task_id: str):
     task, instance = task_for(db.session, user, task_id)
     _check_form(task, instance, body["data"])
     instance_service(db.session).complete(task.id, body["data"], user.name)
-    return _render(db.session.get(Task, task_id))
+    return _render(task.id)
 
 
 @blueprint.post("/tasks/<task_id>/assign")
@@ -81,7 +83,8 @@ def assign(task_id: str):
     task, _instance = task_for(db.session, user, task_id)
     officer = assignee(db.session, body["user"], task)
     service = instance_service(db.session)
-    return _render(service.assign(task.id, officer.name, user.name))
+    service.assign(task.id, officer.name, user.name)
+    return _render(task.id)
 
 
 def _check_form(task: Task, instance: Instance, data: dict) -> None:
@@ -92,6 +95,7 @@ def _check_form(task: Task, instance: Instance, data: dict) -> None:
         raise Unprocessable("the data does not fit the task's form", errors)
 
 
-def _render(task: Task):
-    application = application_of(db.session, task)
+def _render(task_id: str):
+    """The task after the engine's call; the commit expired what was read before."""
+    task, application = task_with_application(db.session, task_id)
     return TASK.dump(task_row(task, application))
