@@ -52,7 +52,7 @@ def claim(task_id: str):
     user = current_user()
     task, _instance = task_for(db.session, user, task_id)
     instance_service(db.session).claim(task.id, user.name)
-    return _render(task.id)
+    return _render(task_id)
 
 
 @blueprint.post("/tasks/<task_id>/release")
@@ -61,7 +61,7 @@ def release(task_id: str):
     user = current_user()
     task, _instance = task_for(db.session, user, task_id)
     instance_service(db.session).release(task.id, user.name)
-    return _render(task.id)
+    return _render(task_id)
 
 
 @blueprint.post("/tasks/<task_id>/complete")
@@ -72,7 +72,7 @@ def complete(task_id: str):
     task, instance = task_for(db.session, user, task_id)
     _check_form(task, instance, body["data"])
     instance_service(db.session).complete(task.id, body["data"], user.name)
-    return _render(task.id)
+    return _render(task_id)
 
 
 @blueprint.post("/tasks/<task_id>/assign")
@@ -84,7 +84,7 @@ def assign(task_id: str):
     officer = assignee(db.session, body["user"], task)
     service = instance_service(db.session)
     service.assign(task.id, officer.name, user.name)
-    return _render(task.id)
+    return _render(task_id)
 
 
 def _check_form(task: Task, instance: Instance, data: dict) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import event
 from api.extensions import db
 
 READS_INSTANCES = re.compile(r"\b(FROM|JOIN)\s+instances\b", re.IGNORECASE)
+READS_TASKS = re.compile(r"^\s*SELECT\b.*\bFROM\s+tasks\b", re.IGNORECASE | re.DOTALL)
 
 
 @pytest.fixture
@@ -62,3 +63,5 @@ def test_acting_on_a_task_reads_its_instance_once(
 
     assert done.status_code == 200, done.json
     assert len([s for s in statements if READS_INSTANCES.search(s)]) == 1
+    # Once to check it, once to answer with it as the commit left it.
+    assert len([s for s in statements if READS_TASKS.search(s)]) == 2
