@@ -186,9 +186,10 @@ class SlaListener:
         if not _moves_clock(change):
             return
 
-        sla_clock = session.get(SlaClock, change.instance.id)
-        if sla_clock is None and change.started:
+        if change.started:
             sla_clock = self._start(session, change.instance)
+        else:
+            sla_clock = session.get(SlaClock, change.instance.id)
         if sla_clock is None:
             return
 

@@ -372,6 +372,11 @@ def find_by_tracking(session: Session, number: str, nik: str) -> Application:
 
 def sync_application(session: Session, change: InstanceChange) -> None:
     """InstanceService listener: derive the application's status from its instance."""
+    if change.started:
+        # A new instance has no application yet: submission writes it after
+        # the start, and sets its first status itself.
+        return
+
     application = session.scalar(
         select(Application).where(Application.instance_id == change.instance.id)
     )
