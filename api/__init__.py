@@ -37,14 +37,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _import_models() -> None:
-    import engine.calendar  # noqa: F401
+    import engine.calendar
     import engine.models  # noqa: F401
-    import processes.models  # noqa: F401
-    import workers.models  # noqa: F401  (with engine.sla's tables)
-    import processes.applications  # noqa: F401
-    import processes.documents  # noqa: F401
-    import processes.queue_tickets  # noqa: F401
+    import processes.applications
+    import processes.documents
+    import processes.models
+    import processes.queue_tickets
     import processes.satisfaction  # noqa: F401
+    import workers.models  # noqa: F401  (with engine.sla's tables)
 
     from . import models  # noqa: F401
 
@@ -75,8 +75,17 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     app.register_blueprint(health)
-    modules = (catalogue, applications, tasks, task_forms, residents, supervision,
-               satisfaction, staff, docs)
+    modules = (
+        catalogue,
+        applications,
+        tasks,
+        task_forms,
+        residents,
+        supervision,
+        satisfaction,
+        staff,
+        docs,
+    )
     for module in modules:
         app.register_blueprint(module.blueprint, url_prefix=API_PREFIX)
     register_error_handler(app)

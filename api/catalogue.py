@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.diagrams import DiagramFile, deploy, latest_version
 from engine.db import utcnow
+from engine.diagrams import DiagramFile, deploy, latest_version
 from engine.models import ProcessVersion
 from processes.forms import check_forms
 from processes.models import Agency, Service

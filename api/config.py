@@ -21,7 +21,7 @@ class Settings:
     max_upload_mb: int = 5
 
     @classmethod
-    def from_environment(cls) -> "Settings":
+    def from_environment(cls) -> Settings:
         return cls(
             database_url=os.environ.get("DATABASE_URL") or None,
             redis_url=os.environ.get("REDIS_URL") or None,
@@ -35,7 +35,8 @@ class Settings:
             "SQLALCHEMY_DATABASE_URI": _with_driver(database_url),
             # Hidden parameters keep NIKs out of database errors and their logs.
             "SQLALCHEMY_ENGINE_OPTIONS": {
-                "pool_pre_ping": True, "hide_parameters": True,
+                "pool_pre_ping": True,
+                "hide_parameters": True,
             },
             "REDIS_URL": self.redis_url,
             "SECRET_KEY": self.secret_key,
@@ -48,5 +49,5 @@ def _with_driver(url: str) -> str:
     # Operators paste libpq-style URLs; the installed driver is psycopg 3.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url

@@ -123,8 +123,12 @@ def _engine_error(error: EngineError) -> tuple[int, str, list[dict]]:
         return status, "internal error; it has been logged", []
     if isinstance(error, DiagramInvalid):
         problems = [
-            {"file": p.file, "element_id": p.element_id, "line": p.line,
-             "message": p.message}
+            {
+                "file": p.file,
+                "element_id": p.element_id,
+                "line": p.line,
+                "message": p.message,
+            }
             for p in error.problems
         ]
         return status, "the diagram was refused", problems

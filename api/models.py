@@ -77,8 +77,11 @@ def create_user(
 
     token = secrets.token_urlsafe(TOKEN_BYTES)
     user = User(
-        name=name, role=role.value, agency_code=agency_code,
-        village_code=village_code, token_hash=hash_token(token),
+        name=name,
+        role=role.value,
+        agency_code=agency_code,
+        village_code=village_code,
+        token_hash=hash_token(token),
     )
     session.add(user)
     session.flush()

@@ -55,8 +55,9 @@ def document_pdf(facts: DocumentFacts) -> bytes:
     page.drawString(MARGIN, height - MARGIN - 10 * mm, facts.heading)
     page.setFont("Helvetica", 11)
     page.drawString(MARGIN, height - MARGIN - 17 * mm, facts.agency)
-    page.line(MARGIN, height - MARGIN - 21 * mm, width - MARGIN,
-              height - MARGIN - 21 * mm)
+    page.line(
+        MARGIN, height - MARGIN - 21 * mm, width - MARGIN, height - MARGIN - 21 * mm
+    )
 
     _facts_table(page, facts, top=height - MARGIN - 32 * mm)
     _verification(page, facts, width)
@@ -92,7 +93,8 @@ def _verification(page: Canvas, facts: DocumentFacts, width: float) -> None:
     widget = QrCodeWidget(facts.verify_url, barLevel="M")
     left, bottom, right, top = widget.getBounds()
     drawing = Drawing(
-        QR_SIZE, QR_SIZE,
+        QR_SIZE,
+        QR_SIZE,
         transform=[QR_SIZE / (right - left), 0, 0, QR_SIZE / (top - bottom), 0, 0],
     )
     drawing.add(widget)

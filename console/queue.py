@@ -28,16 +28,18 @@ def _checked(counter: str) -> str:
 
 @blueprint.get("/queue/<counter>")
 def queue_kiosk(counter: str):
-    return render_template("console/queue_kiosk.html", page="queue",
-                           counter=_checked(counter), ticket=None)
+    return render_template(
+        "console/queue_kiosk.html", page="queue", counter=_checked(counter), ticket=None
+    )
 
 
 @blueprint.post("/queue/<counter>/take")
 def take_queue_ticket(counter: str):
     """Hand out the counter's next number and show it as a ticket to print."""
     ticket = take_ticket(db.session, _checked(counter))
-    page = render_template("console/queue_kiosk.html", page="queue",
-                           counter=ticket.counter, ticket=ticket)
+    page = render_template(
+        "console/queue_kiosk.html", page="queue", counter=ticket.counter, ticket=ticket
+    )
     return page, 201
 
 
@@ -48,8 +50,11 @@ def call_next_ticket(counter: str):
     counter = _checked(counter)
     ticket = call_next(db.session, counter, current_user().name)
     state = queue_state(db.session, counter)
-    return {"counter": counter, "number": ticket.number if ticket else None,
-            "waiting": state["waiting"]}
+    return {
+        "counter": counter,
+        "number": ticket.number if ticket else None,
+        "waiting": state["waiting"],
+    }
 
 
 @blueprint.get("/queue/<counter>/state")
@@ -61,6 +66,10 @@ def queue_now(counter: str):
 @blueprint.get("/queue/<counter>/screen")
 def queue_screen(counter: str):
     counter = _checked(counter)
-    return render_template("console/queue_screen.html", page="queue",
-                           counter=counter, poll_seconds=POLL_SECONDS,
-                           **queue_state(db.session, counter))
+    return render_template(
+        "console/queue_screen.html",
+        page="queue",
+        counter=counter,
+        poll_seconds=POLL_SECONDS,
+        **queue_state(db.session, counter),
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -48,7 +48,7 @@ def _digest(
 
 def _row(chain, seq, prev_hash, actor, action, detail, at) -> dict[str, Any]:
     # Microseconds are dropped so the hash survives databases that keep fewer.
-    at = (at or utcnow()).astimezone(timezone.utc).replace(microsecond=0)
+    at = (at or utcnow()).astimezone(UTC).replace(microsecond=0)
     return {
         "chain": chain,
         "seq": seq,

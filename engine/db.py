@@ -4,11 +4,11 @@ Flask-SQLAlchemy is attached to this base in the API's app factory; the engine
 itself only ever sees plain SQLAlchemy sessions, so it runs without Flask.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names keep Alembic migrations identical on SQLite and
 # PostgreSQL.
@@ -27,7 +27,7 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -46,10 +46,10 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             raise ValueError("naive datetimes are ambiguous; pass an aware one")
 
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value, dialect):
         if value is None or value.tzinfo is not None:
             return value
 
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)

@@ -19,12 +19,12 @@ from threading import Lock
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from . import audit
 from .errors import DiagramInvalid, Problem, ScriptRefused
@@ -118,7 +118,7 @@ def check_diagrams(
     agencies: set[str],
     roles: frozenset[str] | set[str] = frozenset(),
     limits: XmlLimits = DEFAULT_LIMITS,
-) -> "_Bundle":
+) -> _Bundle:
     """Parse and check ``files`` as one deployment; raise :class:`DiagramInvalid`."""
     documents = _parse_all(files, limits)
     problems: list[Problem] = []

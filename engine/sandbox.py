@@ -259,7 +259,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         code = compile_script(script)
         scope = self._scope(context, external_context)
         with _TimeLimit(self.time_limit):
-            exec(code, scope)
+            exec(code, scope)  # noqa: S102 - RestrictedPython code, vetted scope
 
         self._write_back(scope, context, external_context)
         return True

@@ -79,23 +79,29 @@ def take_ticket(
             session.rollback()
             continue
 
-        logger.info("queue ticket taken",
-                    extra={"counter": counter, "number": ticket.number})
+        logger.info(
+            "queue ticket taken", extra={"counter": counter, "number": ticket.number}
+        )
         return ticket
 
     raise RuntimeError(f"counter {counter} is too busy to number a ticket")
 
 
 def call_next(
-    session: Session, counter: str, clerk: str,
+    session: Session,
+    counter: str,
+    clerk: str,
     clock: Callable[[], datetime] = utcnow,
 ) -> QueueTicket | None:
     """Call the earliest waiting ticket of the counter today; None if none wait."""
     now, day = _today(clock)
     ticket = session.scalar(
         select(QueueTicket)
-        .where(QueueTicket.counter == counter, QueueTicket.day == day,
-               QueueTicket.called_at.is_(None))
+        .where(
+            QueueTicket.counter == counter,
+            QueueTicket.day == day,
+            QueueTicket.called_at.is_(None),
+        )
         .order_by(QueueTicket.number)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -106,8 +112,10 @@ def call_next(
     ticket.called_at = now
     ticket.called_by = clerk
     session.commit()
-    logger.info("queue ticket called",
-                extra={"counter": counter, "number": ticket.number, "clerk": clerk})
+    logger.info(
+        "queue ticket called",
+        extra={"counter": counter, "number": ticket.number, "clerk": clerk},
+    )
     return ticket
 
 
@@ -124,7 +132,8 @@ def queue_state(
         .limit(1)
     )
     waiting = session.scalar(
-        select(func.count()).select_from(QueueTicket)
+        select(func.count())
+        .select_from(QueueTicket)
         .where(today, QueueTicket.called_at.is_(None))
     )
     return {"now_serving": called, "waiting": waiting}

@@ -143,8 +143,10 @@ def record_rating(
 
     logger.info(
         "service rated",
-        extra={"application_id": application.id,
-               "service_code": application.service_code},
+        extra={
+            "application_id": application.id,
+            "service_code": application.service_code,
+        },
     )
     return rating
 

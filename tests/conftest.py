@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from engine.db import Base
+import engine.calendar
 import engine.models  # noqa: F401  (registers the engine's tables)
-import engine.calendar  # noqa: F401
+from engine.db import Base
 
 # The read-only shared material (reference data, conformance diagrams) lies
 # beside the checkout, wherever it is cloned.
@@ -62,9 +62,12 @@ def postgres_url():
     url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     yield url
     with admin.connect() as connection:
-        connection.execute(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
-        ), {"name": name})
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
+            ),
+            {"name": name},
+        )
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
 
@@ -99,9 +102,13 @@ def empty_all_tables(engine) -> None:
                 connection.execute(text(f'DELETE FROM "{name}"'))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def db_engine(request):
-    fixture = {"sqlite": "sqlite_engine", "postgresql": "postgres_engine"}[request.param]
+    fixture = {"sqlite": "sqlite_engine", "postgresql": "postgres_engine"}[
+        request.param
+    ]
     engine = request.getfixturevalue(fixture)
     yield engine
     empty_all_tables(engine)

@@ -12,8 +12,8 @@ from ..extensions import db
 from ..inbox import application_for, application_view
 from ..models import Role
 from ..parsing import json_body
-from ..schemas import ApplicationInputSchema, ApplicationSchema
 from ..reads import outside_transaction
+from ..schemas import ApplicationInputSchema, ApplicationSchema
 
 blueprint = Blueprint("applications", __name__)
 MAX_KEY_LENGTH = 200

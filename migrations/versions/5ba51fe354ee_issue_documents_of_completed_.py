@@ -9,15 +9,15 @@ Revises: 660d641948fe
 Create Date: 2026-12-03 19:58:40.118342
 
 """
+
 import secrets
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '5ba51fe354ee'
-down_revision = '660d641948fe'
+revision = "5ba51fe354ee"
+down_revision = "660d641948fe"
 branch_labels = None
 depends_on = None
 
@@ -34,20 +34,26 @@ def _code() -> str:
 
 def upgrade():
     connection = op.get_bind()
-    undocumented = connection.execute(sa.text(
-        "SELECT a.id, a.completed_at FROM applications a "
-        "LEFT JOIN issued_documents d ON d.application_id = a.id "
-        "WHERE a.status = 'completed' AND d.id IS NULL"
-    )).all()
+    undocumented = connection.execute(
+        sa.text(
+            "SELECT a.id, a.completed_at FROM applications a "
+            "LEFT JOIN issued_documents d ON d.application_id = a.id "
+            "WHERE a.status = 'completed' AND d.id IS NULL"
+        )
+    ).all()
     insert = sa.text(
         "INSERT INTO issued_documents (application_id, code, issued_at) "
         "VALUES (:application_id, :code, :issued_at)"
     )
     for application_id, completed_at in undocumented:
-        connection.execute(insert, {
-            "application_id": application_id, "code": _code(),
-            "issued_at": completed_at,
-        })
+        connection.execute(
+            insert,
+            {
+                "application_id": application_id,
+                "code": _code(),
+                "issued_at": completed_at,
+            },
+        )
 
 
 def downgrade():

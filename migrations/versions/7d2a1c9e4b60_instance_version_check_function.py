@@ -8,12 +8,12 @@ Revises: 5ba51fe354ee
 Create Date: 2026-12-03 22:30:00.000000
 
 """
+
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
-revision = '7d2a1c9e4b60'
-down_revision = '5ba51fe354ee'
+revision = "7d2a1c9e4b60"
+down_revision = "5ba51fe354ee"
 branch_labels = None
 depends_on = None
 

@@ -15,7 +15,6 @@ from api import create_app
 from api.extensions import db
 from api.models import Role, create_user
 from processes.models import Agency, AgencyKind
-
 from tests.conftest import empty_all_tables
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
@@ -33,11 +32,13 @@ VALID_NIK = "3510164107900003"
 
 
 def _app_for(url: str):
-    return create_app({
-        "SQLALCHEMY_DATABASE_URI": url,
-        "TESTING": True,
-        "TRACK_RATE_LIMIT": "1000 per minute",
-    })
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "TESTING": True,
+            "TRACK_RATE_LIMIT": "1000 per minute",
+        }
+    )
 
 
 @pytest.fixture(
@@ -63,10 +64,15 @@ def app(request, tmp_path):
 def tokens(app) -> dict[str, str]:
     with app.app_context():
         for code in AGENCIES:
-            db.session.add(Agency(
-                code=code, name_id=code, name_en=code, kind=AgencyKind.SKPD,
-                head_title=f"Kepala {code}",
-            ))
+            db.session.add(
+                Agency(
+                    code=code,
+                    name_id=code,
+                    name_en=code,
+                    kind=AgencyKind.SKPD,
+                    head_title=f"Kepala {code}",
+                )
+            )
         issued = {}
         for name, (role, agency, village) in USERS.items():
             _, issued[name] = create_user(
@@ -86,8 +92,9 @@ class Api:
         headers = kwargs.pop("headers", {})
         if user is not None:
             headers["Authorization"] = f"Bearer {self.tokens[user]}"
-        return self.client.open(f"/api/v1{path}", method=method, headers=headers,
-                                **kwargs)
+        return self.client.open(
+            f"/api/v1{path}", method=method, headers=headers, **kwargs
+        )
 
 
 @pytest.fixture
@@ -99,13 +106,17 @@ def api(app, tokens):
 def permit_service(api) -> dict:
     """Deploy the two-agency diagram and bind it to service DPMPTSP-900."""
     xml = (DIAGRAMS / "joint_permit.bpmn").read_bytes()
-    deployed = api("POST", "/diagrams", "analyst", data=xml,
-                   content_type="application/xml")
+    deployed = api(
+        "POST", "/diagrams", "analyst", data=xml, content_type="application/xml"
+    )
     assert deployed.status_code == 201, deployed.json
     entry = {
-        "name_id": "Izin bersama", "agency_code": "DPMPTSP",
-        "process_id": "joint_permit", "sla_working_days": 5,
-        "fee_kind": "free", "fee_idr": 0,
+        "name_id": "Izin bersama",
+        "agency_code": "DPMPTSP",
+        "process_id": "joint_permit",
+        "sla_working_days": 5,
+        "fee_kind": "free",
+        "fee_idr": 0,
         "required_documents": ["KTP-el", "denah lokasi"],
     }
     bound = api("PUT", "/services/DPMPTSP-900", "analyst", json=entry)
@@ -121,7 +132,8 @@ def submit(api):
         body = {
             "service_code": service,
             "applicant": {"nik": nik, "name": "Siti Aminah", "phone": "081234567890"},
-            "village_code": "35.10.16.2001", "data": {},
+            "village_code": "35.10.16.2001",
+            "data": {},
         }
         return api("POST", "/applications", "counter", json=body, **extra)
 

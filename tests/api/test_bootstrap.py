@@ -15,7 +15,9 @@ from processes.models import Service
 from tests.conftest import POSTGRES_ADMIN_URL
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def empty_database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'bootstrap.sqlite'}"
@@ -27,7 +29,9 @@ def empty_database_url(request, tmp_path):
         connection.execute(text('CREATE DATABASE "terpadu_bootstrap_test"'))
     yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/terpadu_bootstrap_test"
     with admin.connect() as connection:
-        connection.execute(text('DROP DATABASE IF EXISTS "terpadu_bootstrap_test" WITH (FORCE)'))
+        connection.execute(
+            text('DROP DATABASE IF EXISTS "terpadu_bootstrap_test" WITH (FORCE)')
+        )
     admin.dispose()
 
 
@@ -54,6 +58,8 @@ def test_bootstrap_twice_changes_nothing_and_matches_the_models(empty_database_u
     assert "new_versions=[]" in second.output
     with app.app_context():
         with db.engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            differences = compare_metadata(
+                MigrationContext.configure(connection), Base.metadata
+            )
         db.engine.dispose()
     assert differences == [], "models changed without a migration: flask db migrate"

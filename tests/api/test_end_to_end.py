@@ -34,9 +34,13 @@ def server(app):
 def _http(base, method, path, token, body=None) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(
-        base + path, data=data, method=method,
-        headers={"Authorization": f"Bearer {token}",
-                 "Content-Type": "application/json"},
+        base + path,
+        data=data,
+        method=method,
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+        },
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -47,8 +51,9 @@ def _http(base, method, path, token, body=None) -> tuple[int, dict]:
 
 def _claim_and_complete(base, token, task_id, results, key):
     claimed = _http(base, "POST", f"/tasks/{task_id}/claim", token, {})
-    completed = _http(base, "POST", f"/tasks/{task_id}/complete", token,
-                      {"data": {f"{key}_ok": True}})
+    completed = _http(
+        base, "POST", f"/tasks/{task_id}/complete", token, {"data": {f"{key}_ok": True}}
+    )
     results[key] = (claimed[0], completed[0], completed[1])
 
 
@@ -78,37 +83,53 @@ def test_permit_runs_end_to_end(app, api, tokens, permit_service, submit, server
 
     results: dict = {}
     workers = [
-        threading.Thread(target=_claim_and_complete, args=(
-            server, tokens[user], tasks[agency]["id"], results, agency))
-        for user, agency in (("zoning_officer", "DPMPTSP"),
-                             ("hygiene_officer", "DINKES"))
+        threading.Thread(
+            target=_claim_and_complete,
+            args=(server, tokens[user], tasks[agency]["id"], results, agency),
+        )
+        for user, agency in (
+            ("zoning_officer", "DPMPTSP"),
+            ("hygiene_officer", "DINKES"),
+        )
     ]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
     assert {key: value[:2] for key, value in results.items()} == {
-        "DPMPTSP": (200, 200), "DINKES": (200, 200)}, results
+        "DPMPTSP": (200, 200),
+        "DINKES": (200, 200),
+    }, results
 
     detail = api("GET", f"/applications/{application['id']}", "counter").json
     assert detail["status"] == "completed"
     assert detail["tasks"] == []
     assert {step["by"] for step in detail["timeline"]} == {
-        "zoning_officer", "hygiene_officer"}
+        "zoning_officer",
+        "hygiene_officer",
+    }
 
-    tracked = api("GET", f"/track/{application['tracking_number']}",
-                  query_string={"nik": VALID_NIK})
+    tracked = api(
+        "GET",
+        f"/track/{application['tracking_number']}",
+        query_string={"nik": VALID_NIK},
+    )
     assert tracked.status_code == 200
     assert tracked.json["status"] == "completed"
     assert tracked.json["expected_completion"] == detail["deadline"][:10]
 
-    summary = api("GET", "/sla/summary", "regent",
-                  query_string={"group_by": "service"}).json
+    summary = api(
+        "GET", "/sla/summary", "regent", query_string={"group_by": "service"}
+    ).json
     row = next(r for r in summary["items"] if r["key"] == "DPMPTSP-900")
     assert row["completed_within"] == 2
 
-    again = api("POST", f"/tasks/{tasks['DINKES']['id']}/complete",
-                "hygiene_officer", json={"data": {}})
+    again = api(
+        "POST",
+        f"/tasks/{tasks['DINKES']['id']}/complete",
+        "hygiene_officer",
+        json={"data": {}},
+    )
     assert again.status_code == 409
 
     with app.app_context():

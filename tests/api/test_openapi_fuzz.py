@@ -25,12 +25,24 @@ EXAMPLES = 15
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory):
     path = tmp_path_factory.mktemp("fuzz") / "api.sqlite"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-                      "TESTING": True, "TRACK_RATE_LIMIT": "100000 per minute"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "TESTING": True,
+            "TRACK_RATE_LIMIT": "100000 per minute",
+        }
+    )
     with app.app_context():
         db.create_all()
-        db.session.add(Agency(code="DPMPTSP", name_id="DPMPTSP", name_en="DPMPTSP",
-                              kind=AgencyKind.SKPD, head_title="Kepala"))
+        db.session.add(
+            Agency(
+                code="DPMPTSP",
+                name_id="DPMPTSP",
+                name_en="DPMPTSP",
+                kind=AgencyKind.SKPD,
+                head_title="Kepala",
+            )
+        )
         _, token = create_user(db.session, "fuzz_admin", Role.ADMIN)
         db.session.commit()
     app.config["FUZZ_TOKEN"] = token
@@ -63,8 +75,12 @@ def test_no_request_produces_a_server_error(fuzz_app):
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def fuzz(case):
             _check(case, token)
 

@@ -33,7 +33,9 @@ def test_a_late_application_escalates_to_its_agency_head_and_the_regent(
     regent = api("GET", "/escalations", "regent").json
     assert head["total"] >= 1
     assert {e["agency"] for e in head["items"]} == {"DPMPTSP"}
-    assert {e["tracking_number"] for e in head["items"]} == {submitted["tracking_number"]}
+    assert {e["tracking_number"] for e in head["items"]} == {
+        submitted["tracking_number"]
+    }
     assert {"agency_head", "regent"} <= {e["role"] for e in regent["items"]}
     assert {"breached"} <= {e["level"] for e in regent["items"]}
 
@@ -46,7 +48,9 @@ def test_a_late_application_escalates_to_its_agency_head_and_the_regent(
 
     still_open = api("GET", "/escalations", "zoning_head").json
     assert first not in {e["id"] for e in still_open["items"]}
-    done = api("GET", "/escalations", "zoning_head", query_string={"acknowledged": "true"})
+    done = api(
+        "GET", "/escalations", "zoning_head", query_string={"acknowledged": "true"}
+    )
     assert [e["id"] for e in done.json["items"]] == [first]
 
 
@@ -58,37 +62,63 @@ def test_an_agency_head_cannot_see_or_acknowledge_another_agencys_escalation(
     with app.app_context():
         # As if the file had been held at DINKES: the same instance, that agency.
         instance_id = db.session.scalars(db.select(Escalation.instance_id)).first()
-        other = Escalation(instance_id=instance_id, task_key="dinkes-review",
-                           level="breached", role="agency_head", agency="DINKES",
-                           created_at=utcnow())
+        other = Escalation(
+            instance_id=instance_id,
+            task_key="dinkes-review",
+            level="breached",
+            role="agency_head",
+            agency="DINKES",
+            created_at=utcnow(),
+        )
         db.session.add(other)
         db.session.commit()
         other_id = other.id
 
     listed = api("GET", "/escalations", "zoning_head").json["items"]
     assert other_id not in {e["id"] for e in listed}
-    assert api("POST", f"/escalations/{other_id}/acknowledge", "zoning_head").status_code == 404
-    assert api("POST", f"/escalations/{other_id}/acknowledge", "regent").status_code == 200
+    assert (
+        api("POST", f"/escalations/{other_id}/acknowledge", "zoning_head").status_code
+        == 404
+    )
+    assert (
+        api("POST", f"/escalations/{other_id}/acknowledge", "regent").status_code == 200
+    )
 
 
 def test_an_admin_closure_moves_that_agencys_deadlines(app, api, tokens):
     token = _admin_token(app)
     headers = {"Authorization": f"Bearer {token}"}
-    query = {"start": "2025-03-03T09:00:00+07:00", "working_days": 3, "agency": "DPMPTSP"}
+    query = {
+        "start": "2025-03-03T09:00:00+07:00",
+        "working_days": 3,
+        "agency": "DPMPTSP",
+    }
     before = api("GET", "/calendar/deadline", "counter", query_string=query).json
 
-    closure = {"agency_code": "DPMPTSP", "day": "2025-03-05", "kind": "closed",
-               "reason": "network outage"}
+    closure = {
+        "agency_code": "DPMPTSP",
+        "day": "2025-03-05",
+        "kind": "closed",
+        "reason": "network outage",
+    }
     created = api("PUT", "/calendar/exceptions", headers=headers, json=closure)
     assert created.status_code == 201, created.json
-    updated = api("PUT", "/calendar/exceptions", headers=headers,
-                  json=closure | {"reason": "network outage, two days"})
+    updated = api(
+        "PUT",
+        "/calendar/exceptions",
+        headers=headers,
+        json=closure | {"reason": "network outage, two days"},
+    )
     assert updated.status_code == 200
     assert updated.json["id"] == created.json["id"]
 
     after = api("GET", "/calendar/deadline", "counter", query_string=query).json
-    other = api("GET", "/calendar/deadline", "counter",
-                query_string=query | {"agency": "DINKES"}).json
+    other = api(
+        "GET",
+        "/calendar/deadline",
+        "counter",
+        query_string=query | {"agency": "DINKES"},
+    ).json
     assert before["deadline"].startswith("2025-03-06T16:00")
     assert after["deadline"].startswith("2025-03-07T16:00")
     assert other["deadline"] == before["deadline"]

@@ -10,7 +10,9 @@ from processes.applications import Application
 from workers.models import Notification, OutboxMessage
 
 
-def test_a_submission_starts_the_clock_and_dispatches_its_tasks(app, permit_service, submit):
+def test_a_submission_starts_the_clock_and_dispatches_its_tasks(
+    app, permit_service, submit
+):
     created = submit()
     assert created.status_code == 201, created.json
 
@@ -22,15 +24,21 @@ def test_a_submission_starts_the_clock_and_dispatches_its_tasks(app, permit_serv
         assert clock.kecamatan_code == "35.10.16"
 
         dispatched = db.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.instance_id == application.instance_id)
+            select(OutboxMessage).where(
+                OutboxMessage.instance_id == application.instance_id
+            )
         ).all()
         task_ids = {task["id"] for task in created.json["tasks"]}
         assert {m.task_id for m in dispatched} >= task_ids
         # Without Redis the outbox is drained in-process after the request.
-        assert all(m.delivered_at is not None or m.sent_at is not None for m in dispatched)
+        assert all(
+            m.delivered_at is not None or m.sent_at is not None for m in dispatched
+        )
 
         kinds = db.session.scalars(
-            select(Notification.kind).where(Notification.instance_id == application.instance_id)
+            select(Notification.kind).where(
+                Notification.instance_id == application.instance_id
+            )
         ).all()
         assert "submitted" in kinds
 

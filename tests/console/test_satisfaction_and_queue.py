@@ -23,10 +23,19 @@ def test_index_is_the_mean_of_element_means_times_25():
     assert index_of(dict.fromkeys(ELEMENTS, 1.0)) == 25
 
 
-@pytest.mark.parametrize("index, grade", [
-    (100, "A"), (88.31, "A"), (88.30, "B"), (76.61, "B"), (76.60, "C"),
-    (65.0, "C"), (64.99, "D"), (25, "D"),
-])
+@pytest.mark.parametrize(
+    "index, grade",
+    [
+        (100, "A"),
+        (88.31, "A"),
+        (88.30, "B"),
+        (76.61, "B"),
+        (76.60, "C"),
+        (65.0, "C"),
+        (64.99, "D"),
+        (25, "D"),
+    ],
+)
 def test_grades_follow_the_regulations_bands(index, grade):
     assert grade_of(index) == grade
 
@@ -35,16 +44,21 @@ def _complete_application(client, staff, serial: int) -> tuple[str, str]:
     from tests.console.conftest import SERVICE
 
     nik = f"{NIK[:12]}{serial:04d}"
-    body = {"service_code": SERVICE, "data": {},
-            "applicant": {"nik": nik, "name": "Budi", "phone": "081234567890"}}
-    filed = client.post("/api/v1/applications", json=body,
-                        headers=bearer(staff["counter"]))
+    body = {
+        "service_code": SERVICE,
+        "data": {},
+        "applicant": {"nik": nik, "name": "Budi", "phone": "081234567890"},
+    }
+    filed = client.post(
+        "/api/v1/applications", json=body, headers=bearer(staff["counter"])
+    )
     assert filed.status_code == 201, filed.json
     officer = bearer(staff["licensing_officer"])
     task = filed.json["tasks"][0]["id"]
     client.post(f"/api/v1/tasks/{task}/claim", headers=officer)
-    done = client.post(f"/api/v1/tasks/{task}/complete", json={"data": {}},
-                       headers=officer)
+    done = client.post(
+        f"/api/v1/tasks/{task}/complete", json={"data": {}}, headers=officer
+    )
     assert done.status_code == 200, done.json
     return filed.json["tracking_number"], nik
 
@@ -54,15 +68,16 @@ def test_the_endpoint_computes_the_index_of_known_ratings(client, filed, staff):
     # 3 everywhere but cost (3.5): (8 x 3 + 3.5) / 9 x 25 = 76.39.
     first, first_nik = _complete_application(client, staff, 11)
     second, second_nik = _complete_application(client, staff, 12)
-    assert _rate(client, first, dict.fromkeys(ELEMENTS, 4),
-                 first_nik).status_code == 200
+    assert (
+        _rate(client, first, dict.fromkeys(ELEMENTS, 4), first_nik).status_code == 200
+    )
     lows = dict.fromkeys(ELEMENTS, 2) | {"cost": 3}
     assert _rate(client, second, lows, second_nik).status_code == 200
 
-    by_agency = client.get("/api/v1/satisfaction?group_by=agency",
-                           headers=bearer(staff["regent"]))
-    by_service = client.get("/api/v1/satisfaction",
-                            headers=bearer(staff["regent"]))
+    by_agency = client.get(
+        "/api/v1/satisfaction?group_by=agency", headers=bearer(staff["regent"])
+    )
+    by_service = client.get("/api/v1/satisfaction", headers=bearer(staff["regent"]))
 
     assert by_agency.status_code == 200, by_agency.json
     row = by_agency.json["items"][0]
@@ -78,11 +93,13 @@ def test_the_endpoint_computes_the_index_of_known_ratings(client, filed, staff):
 
 def test_the_endpoint_is_for_supervisors(client, staff):
     assert client.get("/api/v1/satisfaction").status_code == 401
-    officer = client.get("/api/v1/satisfaction",
-                         headers=bearer(staff["licensing_officer"]))
+    officer = client.get(
+        "/api/v1/satisfaction", headers=bearer(staff["licensing_officer"])
+    )
     assert officer.status_code == 403
-    bad = client.get("/api/v1/satisfaction?group_by=village",
-                     headers=bearer(staff["regent"]))
+    bad = client.get(
+        "/api/v1/satisfaction?group_by=village", headers=bearer(staff["regent"])
+    )
     assert bad.status_code == 422
 
 

@@ -63,10 +63,13 @@ def reference_content() -> bytes:
 @pytest.fixture
 def deploy_permit(db_session, reference_content):
     """Deploy the reference permit diagram and commit; return its version."""
+
     def run(content: bytes = reference_content):
         versions = deploy(
-            db_session, [DiagramFile("reference-permit.bpmn", content)],
-            agencies=PERMIT_AGENCIES, actor="analyst",
+            db_session,
+            [DiagramFile("reference-permit.bpmn", content)],
+            agencies=PERMIT_AGENCIES,
+            actor="analyst",
         )
         db_session.commit()
         return versions[0]

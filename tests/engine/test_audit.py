@@ -24,8 +24,13 @@ def _run_permit(session) -> int:
 
 
 def _chain(session, instance_id: int) -> list[AuditEvent]:
-    return list(session.scalars(select(AuditEvent).where(
-        AuditEvent.chain == audit.instance_chain(instance_id)).order_by(AuditEvent.seq)))
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.chain == audit.instance_chain(instance_id))
+            .order_by(AuditEvent.seq)
+        )
+    )
 
 
 def test_every_change_appends_and_a_clean_run_verifies(db_session, deploy_permit):
@@ -37,8 +42,9 @@ def test_every_change_appends_and_a_clean_run_verifies(db_session, deploy_permit
     assert actions.count("task_completed") == 3
     assert actions.count("task_claimed") == 3
     assert actions.count("task_created") == 4
-    deployments = db_session.scalar(select(func.count()).where(
-        AuditEvent.chain == "process:permit"))
+    deployments = db_session.scalar(
+        select(func.count()).where(AuditEvent.chain == "process:permit")
+    )
     assert deployments == 1
     assert audit.verify(db_session) == []
 
@@ -48,13 +54,17 @@ def test_edited_detail_is_detected(db_session, deploy_permit):
     instance_id = _run_permit(db_session)
     target = _chain(db_session, instance_id)[3]
 
-    db_session.execute(update(AuditEvent).where(AuditEvent.id == target.id)
-                       .values(detail={"task_id": "forged"}))
+    db_session.execute(
+        update(AuditEvent)
+        .where(AuditEvent.id == target.id)
+        .values(detail={"task_id": "forged"})
+    )
     db_session.commit()
 
     breaks = audit.verify(db_session)
     assert [(b.chain, b.seq, b.reason) for b in breaks] == [
-        (audit.instance_chain(instance_id), target.seq, "row was altered")]
+        (audit.instance_chain(instance_id), target.seq, "row was altered")
+    ]
 
 
 def test_deleted_middle_row_is_detected(db_session, deploy_permit):

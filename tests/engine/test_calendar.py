@@ -1,7 +1,7 @@
 """Working days, deadlines and office time against the real 2024-2026 holidays."""
 
 import logging
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -118,7 +118,7 @@ def test_zero_days_means_today_if_before_closing(calendar, start, expected):
 
 def test_deadline_counts_the_day_in_jakarta_not_in_utc(calendar):
     # 18:00 UTC on the 25th is already 01:00 on the 26th in Banyuwangi.
-    start = datetime(2026, 3, 25, 18, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 3, 25, 18, 0, tzinfo=UTC)
 
     due = calendar.deadline(start, 1)
 
@@ -209,8 +209,8 @@ def test_contradictory_or_unknown_exceptions_are_refused():
         (wib(2026, 3, 30, 8), wib(2026, 4, 6, 8), 4 * OFFICE_DAY),
         (wib(2025, 12, 31, 15), wib(2026, 1, 2, 9), 2 * HOUR),  # New Year
         (
-            datetime(2026, 3, 25, 1, 0, tzinfo=timezone.utc),
-            datetime(2026, 3, 25, 9, 0, tzinfo=timezone.utc),
+            datetime(2026, 3, 25, 1, 0, tzinfo=UTC),
+            datetime(2026, 3, 25, 9, 0, tzinfo=UTC),
             OFFICE_DAY,
         ),
     ],
@@ -263,7 +263,7 @@ def test_add_working_seconds_uses_an_agency_saturday(agencies):
 
 
 def test_adding_nothing_returns_the_start_in_jakarta(calendar):
-    start = datetime(2026, 3, 28, 2, 0, tzinfo=timezone.utc)  # Saturday 09:00 WIB
+    start = datetime(2026, 3, 28, 2, 0, tzinfo=UTC)  # Saturday 09:00 WIB
 
     resumed = calendar.add_working_seconds(start, 0)
 

@@ -57,10 +57,16 @@ def _open_task(service: InstanceService, instance_id: int, element_id: str) -> s
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_parallel_reviews_of_many_instances_all_take_effect(pg_engine, reference_content):
+def test_parallel_reviews_of_many_instances_all_take_effect(
+    pg_engine, reference_content
+):
     with Session(pg_engine) as session:
-        deploy(session, [DiagramFile("reference-permit.bpmn", reference_content)],
-               agencies=AGENCIES, actor="analyst")
+        deploy(
+            session,
+            [DiagramFile("reference-permit.bpmn", reference_content)],
+            agencies=AGENCIES,
+            actor="analyst",
+        )
         session.commit()
 
     ids: list[int] = []
@@ -89,7 +95,9 @@ def test_parallel_reviews_of_many_instances_all_take_effect(pg_engine, reference
         service = InstanceService(session)
         for instance_id in ids:
             data = service.data(instance_id)
-            assert data["approved_a"] is True and data["approved_b"] is True, instance_id
+            assert data["approved_a"] is True and data["approved_b"] is True, (
+                instance_id
+            )
             assert [t.element_id for t in service.open_tasks(instance_id)] == ["issue"]
 
     def issue(service, instance_id):

@@ -51,11 +51,16 @@ def _reason(message: str) -> str:
 
 def _bundle(path: Path) -> list[DiagramFile]:
     files = [DiagramFile(path.name, path.read_bytes())]
-    files += [DiagramFile(dmn.name, dmn.read_bytes()) for dmn in sorted(path.parent.glob("*.dmn"))]
+    files += [
+        DiagramFile(dmn.name, dmn.read_bytes())
+        for dmn in sorted(path.parent.glob("*.dmn"))
+    ]
     return files
 
 
-@pytest.mark.skipif(not CONFORMANCE.is_dir(), reason="the conformance material is absent")
+@pytest.mark.skipif(
+    not CONFORMANCE.is_dir(), reason="the conformance material is absent"
+)
 def test_every_conformance_diagram_deploys_or_is_refused_cleanly(
     sqlite_engine, all_agencies
 ):
@@ -67,14 +72,18 @@ def test_every_conformance_diagram_deploys_or_is_refused_cleanly(
         names = {f.name for f in _bundle(path)}
         with Session(sqlite_engine) as session:
             try:
-                deploy(session, _bundle(path), agencies=all_agencies, actor="conformance")
+                deploy(
+                    session, _bundle(path), agencies=all_agencies, actor="conformance"
+                )
                 outcomes["deployed"] += 1
             except DiagramInvalid as refused:
                 outcomes["refused"] += 1
                 reasons[_reason(refused.problems[0].message)] += 1
                 unclean += [
-                    (path.name, str(problem)) for problem in refused.problems
-                    if problem.file not in names or not problem.message
+                    (path.name, str(problem))
+                    for problem in refused.problems
+                    if problem.file not in names
+                    or not problem.message
                     or (problem.element_id is None and problem.line is None)
                     or "Traceback" in problem.message
                 ]
@@ -84,8 +93,10 @@ def test_every_conformance_diagram_deploys_or_is_refused_cleanly(
             finally:
                 session.rollback()
 
-    print(f"\nconformance: {len(paths)} files, " + ", ".join(
-        f"{outcome} {count}" for outcome, count in sorted(outcomes.items())))
+    print(
+        f"\nconformance: {len(paths)} files, "
+        + ", ".join(f"{outcome} {count}" for outcome, count in sorted(outcomes.items()))
+    )
     for reason, count in reasons.most_common():
         print(f"  {count:4d}  {reason}")
     assert unclean == []

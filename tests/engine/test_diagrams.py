@@ -22,7 +22,9 @@ def _rows(session) -> tuple[int, int]:
 def _refused(session, name: str, content: bytes) -> list:
     before = _rows(session)
     with pytest.raises(DiagramInvalid) as refused:
-        deploy(session, [DiagramFile(name, content)], agencies=AGENCIES, actor="analyst")
+        deploy(
+            session, [DiagramFile(name, content)], agencies=AGENCIES, actor="analyst"
+        )
     session.rollback()
     assert _rows(session) == before, "a refused deploy stored something"
     for problem in refused.value.problems:
@@ -32,7 +34,9 @@ def _refused(session, name: str, content: bytes) -> list:
     return refused.value.problems
 
 
-def test_reference_diagram_deploys_once_per_content(db_session, deploy_permit, reference_content):
+def test_reference_diagram_deploys_once_per_content(
+    db_session, deploy_permit, reference_content
+):
     first = deploy_permit()
     again = deploy_permit()
 
@@ -78,7 +82,7 @@ def test_every_problem_is_reported_with_file_element_and_line(
 
     found = {(p.element_id, p.line) for p in problems}
     assert ("lane_bad", line_of(content, 'id="lane_bad"')) in found
-    assert (None, line_of(content, '<bpmn:sequenceFlow sourceRef')) in found
+    assert (None, line_of(content, "<bpmn:sequenceFlow sourceRef")) in found
     assert ("to_nowhere", line_of(content, 'id="to_nowhere"')) in found
     assert ("complex", line_of(content, 'id="complex"')) in found
     assert ("bad_condition", line_of(content, "<bpmn:conditionExpression")) in found
@@ -89,8 +93,11 @@ def test_every_problem_is_reported_with_file_element_and_line(
 
 @pytest.mark.parametrize("timer", ["PT2H", "R3/PT10M", "2026-12-01T10:00:00+07:00"])
 def test_iso_8601_timer_literals_are_accepted(db_session, process_xml, timer):
-    tag = "timeDate" if timer.startswith("2026") else (
-        "timeCycle" if timer.startswith("R") else "timeDuration")
+    tag = (
+        "timeDate"
+        if timer.startswith("2026")
+        else ("timeCycle" if timer.startswith("R") else "timeDuration")
+    )
     content = process_xml(f"""
     <bpmn:startEvent id="start" />
     <bpmn:intermediateCatchEvent id="wait">
@@ -101,8 +108,12 @@ def test_iso_8601_timer_literals_are_accepted(db_session, process_xml, timer):
     <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="end" />""")
 
     assert is_iso8601(timer)
-    versions = deploy(db_session, [DiagramFile("timer.bpmn", content)],
-                      agencies=AGENCIES, actor="analyst")
+    versions = deploy(
+        db_session,
+        [DiagramFile("timer.bpmn", content)],
+        agencies=AGENCIES,
+        actor="analyst",
+    )
 
     assert [v.process_id for v in versions] == ["p"]
 
@@ -133,11 +144,18 @@ EXTERNAL_ENTITY = """<?xml version="1.0"?>
 """
 
 
-@pytest.mark.parametrize("content", [
-    pytest.param(ENTITY_BOMB, id="entity-bomb"),
-    pytest.param(EXTERNAL_ENTITY.format(url="file:///etc/passwd").encode(), id="file"),
-    pytest.param(EXTERNAL_ENTITY.format(url="http://127.0.0.1:9/x").encode(), id="http"),
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(ENTITY_BOMB, id="entity-bomb"),
+        pytest.param(
+            EXTERNAL_ENTITY.format(url="file:///etc/passwd").encode(), id="file"
+        ),
+        pytest.param(
+            EXTERNAL_ENTITY.format(url="http://127.0.0.1:9/x").encode(), id="http"
+        ),
+    ],
+)
 def test_document_type_declarations_are_refused(db_session, content):
     [problem] = _refused(db_session, "hostile.bpmn", content)
 

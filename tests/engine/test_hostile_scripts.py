@@ -75,6 +75,7 @@ def _hook_site(hook: str):
     <bpmn:endEvent id="end" />
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="hostile" />
     <bpmn:sequenceFlow id="f2" sourceRef="hostile" targetRef="end" />"""
+
     return site
 
 
@@ -94,14 +95,20 @@ def _xml_escape(text: str) -> str:
 
 @pytest.mark.parametrize("site", SITES)
 @pytest.mark.parametrize("payload", STATIC_PAYLOADS)
-def test_static_escapes_are_refused_at_deploy(db_session, process_xml, line_of, site, payload):
+def test_static_escapes_are_refused_at_deploy(
+    db_session, process_xml, line_of, site, payload
+):
     if site in EXPRESSION_SITES and payload.startswith("import"):
         payload = "import os"  # not even an expression: refused all the same
     content = process_xml(SITES[site](_xml_escape(payload)))
 
     with pytest.raises(DiagramInvalid) as refused:
-        deploy(db_session, [DiagramFile("hostile.bpmn", content)],
-               agencies=AGENCIES, actor="analyst")
+        deploy(
+            db_session,
+            [DiagramFile("hostile.bpmn", content)],
+            agencies=AGENCIES,
+            actor="analyst",
+        )
 
     [problem] = refused.value.problems
     assert problem.file == "hostile.bpmn"
@@ -111,13 +118,19 @@ def test_static_escapes_are_refused_at_deploy(db_session, process_xml, line_of, 
     assert "not allowed" in problem.message
 
 
-def test_refusal_points_at_the_line_inside_a_long_script(db_session, process_xml, line_of):
+def test_refusal_points_at_the_line_inside_a_long_script(
+    db_session, process_xml, line_of
+):
     script = "a = 1\nb = 2\nimport os\nc = 3"
     content = process_xml(_script_site(script))
 
     with pytest.raises(DiagramInvalid) as refused:
-        deploy(db_session, [DiagramFile("hostile.bpmn", content)],
-               agencies=AGENCIES, actor="analyst")
+        deploy(
+            db_session,
+            [DiagramFile("hostile.bpmn", content)],
+            agencies=AGENCIES,
+            actor="analyst",
+        )
 
     [problem] = refused.value.problems
     assert problem.line == line_of(content, "import os")
@@ -143,14 +156,21 @@ def _runtime_payloads(marker) -> dict[str, dict[str, str]]:
 
 
 def _start(session, content: bytes):
-    deploy(session, [DiagramFile("hostile.bpmn", content)], agencies=AGENCIES, actor="analyst")
+    deploy(
+        session,
+        [DiagramFile("hostile.bpmn", content)],
+        agencies=AGENCIES,
+        actor="analyst",
+    )
     session.commit()
     service = InstanceService(session)
     instance = service.start("p", {}, "resident")
     session.commit()
     if instance.status == InstanceStatus.RUNNING and service.open_tasks(instance.id):
         # The post-script runs when the task is completed.
-        instance = service.complete(service.open_tasks(instance.id)[0].id, {}, "officer")
+        instance = service.complete(
+            service.open_tasks(instance.id)[0].id, {}, "officer"
+        )
     return service, instance
 
 
@@ -173,6 +193,12 @@ def test_runtime_failures_become_incidents_and_nothing_runs(
     assert instance.error_element_id == ("gate" if site == "condition" else "hostile")
     assert instance.error_line is not None
     assert instance.error_message
-    incidents = db_session.scalars(select(AuditEvent).where(
-        AuditEvent.chain == f"instance:{instance.id}", AuditEvent.action == "incident"))
-    assert [event.detail["element_id"] for event in incidents] == [instance.error_element_id]
+    incidents = db_session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.chain == f"instance:{instance.id}",
+            AuditEvent.action == "incident",
+        )
+    )
+    assert [event.detail["element_id"] for event in incidents] == [
+        instance.error_element_id
+    ]

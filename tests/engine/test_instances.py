@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.diagrams import DiagramFile, deploy
+from engine.diagrams import deploy
 from engine.errors import Conflict, InvalidLaneBinding, MigrationRefused
 from engine.instances import InstanceService
 from engine.models import AuditEvent, InstanceStatus, Task, TaskKind, TaskState
@@ -45,7 +45,9 @@ def _only_open(service, instance_id, element_id) -> Task:
 
 
 def _deploy(session, *files, roles=frozenset()):
-    versions = deploy(session, list(files), agencies=AGENCIES, roles=roles, actor="analyst")
+    versions = deploy(
+        session, list(files), agencies=AGENCIES, roles=roles, actor="analyst"
+    )
     session.commit()
     return versions
 
@@ -53,13 +55,19 @@ def _deploy(session, *files, roles=frozenset()):
 # -- the reference diagram ---------------------------------------------------------
 
 
-def test_reference_diagram_runs_to_completion_across_sessions(db_session, fresh, deploy_permit):
+def test_reference_diagram_runs_to_completion_across_sessions(
+    db_session, fresh, deploy_permit
+):
     deploy_permit()
     instance_id = InstanceService(db_session).start("permit", APPLICATION, "counter").id
     db_session.commit()
 
-    steps = [("intake", {}), ("review_a", {"approved_a": True}),
-             ("review_b", {"approved_b": True}), ("issue", {})]
+    steps = [
+        ("intake", {}),
+        ("review_a", {"approved_a": True}),
+        ("review_b", {"approved_b": True}),
+        ("issue", {}),
+    ]
     for element_id, data in steps:
         session, service = fresh()
         task = _only_open(service, instance_id, element_id)
@@ -80,16 +88,21 @@ def test_a_second_session_sees_the_same_state_mid_run(db_session, fresh, deploy_
     deploy_permit()
     service = InstanceService(db_session)
     instance = service.start("permit", APPLICATION, "counter")
-    service.complete(_only_open(service, instance.id, "intake").id, {"checked": True}, "o")
-    service.complete(_only_open(service, instance.id, "review_a").id,
-                     {"approved_a": True}, "o")
+    service.complete(
+        _only_open(service, instance.id, "intake").id, {"checked": True}, "o"
+    )
+    service.complete(
+        _only_open(service, instance.id, "review_a").id, {"approved_a": True}, "o"
+    )
 
     other_session, other = fresh()
     assert [t.element_id for t in other.open_tasks(instance.id)] == ["review_b"]
     assert other.data(instance.id)["checked"] is True
     assert other.get(instance.id).state == service.get(instance.id).state
 
-    other.complete(_only_open(other, instance.id, "review_b").id, {"approved_b": True}, "o")
+    other.complete(
+        _only_open(other, instance.id, "review_b").id, {"approved_b": True}, "o"
+    )
     other_session.close()
 
     db_session.expire_all()
@@ -97,7 +110,9 @@ def test_a_second_session_sees_the_same_state_mid_run(db_session, fresh, deploy_
     assert service.data(instance.id)["approved_a"] is True
 
 
-def test_tasks_are_projected_with_agency_state_and_no_deadline(db_session, deploy_permit):
+def test_tasks_are_projected_with_agency_state_and_no_deadline(
+    db_session, deploy_permit
+):
     deploy_permit()
     service = InstanceService(db_session)
     instance = service.start("permit", APPLICATION, "counter")
@@ -118,7 +133,9 @@ def test_tasks_are_projected_with_agency_state_and_no_deadline(db_session, deplo
     assert agencies == {"review_a": "DPUCKPP", "review_b": "DLH"}
 
 
-def test_completing_a_closed_or_someone_elses_task_is_a_conflict(db_session, deploy_permit):
+def test_completing_a_closed_or_someone_elses_task_is_a_conflict(
+    db_session, deploy_permit
+):
     deploy_permit()
     service = InstanceService(db_session)
     instance = service.start("permit", APPLICATION, "counter")
@@ -159,10 +176,18 @@ def test_claim_release_and_assign(db_session, deploy_permit):
     assigned = service.task(intake.id)
     assert (assigned.state, assigned.claimed_by) == ("claimed", "citra")
 
-    actions = db_session.scalars(select(AuditEvent.action).where(
-        AuditEvent.chain == f"instance:{instance.id}").order_by(AuditEvent.seq)).all()
-    assert actions[-5:] == ["task_claimed", "task_claimed", "task_released",
-                            "task_claimed", "task_assigned"]
+    actions = db_session.scalars(
+        select(AuditEvent.action)
+        .where(AuditEvent.chain == f"instance:{instance.id}")
+        .order_by(AuditEvent.seq)
+    ).all()
+    assert actions[-5:] == [
+        "task_claimed",
+        "task_claimed",
+        "task_released",
+        "task_claimed",
+        "task_assigned",
+    ]
 
 
 def test_cancel_closes_open_tasks(db_session, deploy_permit):
@@ -176,9 +201,15 @@ def test_cancel_closes_open_tasks(db_session, deploy_permit):
     instance = service.get(instance.id)
     assert instance.status == InstanceStatus.CANCELLED
     assert instance.ended_at is not None
-    states = {t.element_id: t.state for t in db_session.scalars(
-        select(Task).where(Task.instance_id == instance.id))}
-    assert states == {"intake": "completed", "review_a": "cancelled", "review_b": "cancelled"}
+    states = {
+        t.element_id: t.state
+        for t in db_session.scalars(select(Task).where(Task.instance_id == instance.id))
+    }
+    assert states == {
+        "intake": "completed",
+        "review_a": "cancelled",
+        "review_b": "cancelled",
+    }
     with pytest.raises(Conflict):
         service.cancel(instance.id, "supervisor")
 
@@ -218,8 +249,12 @@ def test_retry_without_a_fix_fails_again(db_session, diagram_file):
     again = service.retry(instance.id, "operator")
 
     assert again.status == InstanceStatus.ERROR
-    incidents = db_session.scalars(select(AuditEvent).where(
-        AuditEvent.chain == f"instance:{instance.id}", AuditEvent.action == "incident")).all()
+    incidents = db_session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.chain == f"instance:{instance.id}",
+            AuditEvent.action == "incident",
+        )
+    ).all()
     assert len(incidents) == 2
 
 
@@ -239,8 +274,11 @@ def test_migration_to_a_version_that_has_the_waiting_task(
     assert migrated.process_version.version == 2
     db_session.commit()
     _session, other = fresh()
-    for element_id, data in [("intake", {}), ("review_a", {"approved_a": True}),
-                             ("review_b", {"approved_b": True})]:
+    for element_id, data in [
+        ("intake", {}),
+        ("review_a", {"approved_a": True}),
+        ("review_b", {"approved_b": True}),
+    ]:
         other.complete(_only_open(other, instance.id, element_id).id, data, "o")
     assert _only_open(other, instance.id, "issue").name == "Issue the permit"
     _session.close()
@@ -263,7 +301,9 @@ def test_migration_is_refused_when_the_waiting_task_is_gone(
 # -- calls, roles, services, timers -----------------------------------------------
 
 
-def test_call_activity_runs_a_process_deployed_from_another_file(db_session, fresh, diagram_file):
+def test_call_activity_runs_a_process_deployed_from_another_file(
+    db_session, fresh, diagram_file
+):
     [called] = _deploy(db_session, diagram_file("fee-lookup.bpmn"))
     [caller] = _deploy(db_session, diagram_file("permit-with-call.bpmn"))
     assert caller.dependencies == {"fee_lookup": called.id}
@@ -299,11 +339,21 @@ def test_role_lane_is_bound_to_an_agency_at_start(db_session, fresh, diagram_fil
     with pytest.raises(InvalidLaneBinding, match="issuer"):
         service.start("role_permit", {}, "counter")
     with pytest.raises(InvalidLaneBinding, match="NOWHERE"):
-        service.start("role_permit", {}, "counter", lane_bindings={"issuer": "NOWHERE"},
-                      agencies=AGENCIES)
+        service.start(
+            "role_permit",
+            {},
+            "counter",
+            lane_bindings={"issuer": "NOWHERE"},
+            agencies=AGENCIES,
+        )
 
-    instance = service.start("role_permit", {}, "counter",
-                             lane_bindings={"issuer": "DUKCAPIL"}, agencies=AGENCIES)
+    instance = service.start(
+        "role_permit",
+        {},
+        "counter",
+        lane_bindings={"issuer": "DUKCAPIL"},
+        agencies=AGENCIES,
+    )
     service.complete(_only_open(service, instance.id, "intake").id, {}, "ayu")
 
     _session, other = fresh()
@@ -321,15 +371,19 @@ def test_role_lane_needs_the_role_at_deploy(db_session, diagram_file):
 def test_service_task_waits_for_a_worker(db_session, fresh, diagram_file):
     _deploy(db_session, diagram_file("service-task.bpmn"))
     service = InstanceService(db_session)
-    instance = service.start("nib_check", {"applicant_nib": "9120001234567", "attempts": 0},
-                             "counter")
+    instance = service.start(
+        "nib_check", {"applicant_nib": "9120001234567", "attempts": 0}, "counter"
+    )
     db_session.commit()
 
     [waiting] = service.open_tasks(instance.id)
     assert waiting.kind == TaskKind.SERVICE
     assert waiting.connector == "oss.lookup_nib"
     assert waiting.connector_params == {
-        "nib": "9120001234567", "region": "Banyuwangi", "attempt": 1}
+        "nib": "9120001234567",
+        "region": "Banyuwangi",
+        "attempt": 1,
+    }
 
     _session, worker = fresh()
     worker.complete(waiting.id, {"nib_result": {"status": "active"}}, "worker")
@@ -358,6 +412,7 @@ def test_boundary_timer_fires_after_its_due_time(db_session, fresh, diagram_file
 
     db_session.expire_all()
     assert [t.element_id for t in service.open_tasks(instance.id)] == ["escalate"]
-    review = db_session.scalar(select(Task).where(
-        Task.instance_id == instance.id, Task.element_id == "review"))
+    review = db_session.scalar(
+        select(Task).where(Task.instance_id == instance.id, Task.element_id == "review")
+    )
     assert review.state == TaskState.CANCELLED

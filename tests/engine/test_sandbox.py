@@ -19,14 +19,17 @@ def environment():
     return RestrictedEnvironment(time_limit=0.3)
 
 
-@pytest.mark.parametrize("source", [
-    "import os",
-    "from os import path",
-    "__import__('os')",
-    "().__class__.__base__.__subclasses__()",
-    "random._os",
-    "x = getattr(obj, '__dict__')\ny = x._secret",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import os",
+        "from os import path",
+        "__import__('os')",
+        "().__class__.__base__.__subclasses__()",
+        "random._os",
+        "x = getattr(obj, '__dict__')\ny = x._secret",
+    ],
+)
 def test_static_escapes_are_refused_when_compiled(source):
     with pytest.raises(ScriptRefused):
         compile_script(source)
@@ -54,8 +57,16 @@ def test_scripts_write_back_plain_data_only(environment):
     assert context == {"area": 60, "fee": 250}
 
 
-@pytest.mark.parametrize("source", ["open('/etc/passwd')", "compile('1', 'f', 'eval')",
-                                    "globals()", "vars()", "getattr(1, 'real')"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "open('/etc/passwd')",
+        "compile('1', 'f', 'eval')",
+        "globals()",
+        "vars()",
+        "getattr(1, 'real')",
+    ],
+)
 def test_dangerous_builtins_do_not_exist(environment, source):
     with pytest.raises(NameError):
         environment.evaluate(source, {})
@@ -81,13 +92,16 @@ def test_one_line_loop_is_stopped(environment):
         environment.execute("while True: pass", {})
 
 
-@pytest.mark.parametrize("source", [
-    "10**10**8",
-    "'x' * 10**9",
-    "[0] * 10**9",
-    "1 << 10**9",
-    "list(range(10**9))",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "10**10**8",
+        "'x' * 10**9",
+        "[0] * 10**9",
+        "1 << 10**9",
+        "list(range(10**9))",
+    ],
+)
 def test_values_too_large_to_build_are_refused(environment, source):
     with pytest.raises(ScriptFailed):
         environment.evaluate(source, {})

@@ -37,8 +37,12 @@ OFFICERS = {"DPMPTSP": "officer", "DINKES": "hygiene_officer"}
 
 def _cluster(action: str) -> None:
     version = next(Path("/etc/postgresql").iterdir()).name
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main",
-                    action], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
 
 
 def _restart_with_a_gap() -> None:
@@ -49,10 +53,13 @@ def _restart_with_a_gap() -> None:
 
 def _http(base: str, method: str, path: str, token: str, body=None):
     request = urllib.request.Request(
-        base + path, method=method,
+        base + path,
+        method=method,
         data=json.dumps(body).encode() if body is not None else None,
-        headers={"Authorization": f"Bearer {token}",
-                 "Content-Type": "application/json"},
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+        },
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -88,7 +95,8 @@ def test_completions_survive_a_postgres_restart(world_on_postgres, server):
     world = world_on_postgres
     pending = {
         task["id"]: OFFICERS[task["agency"]]
-        for _ in range(APPLICATIONS) for task in world.submit()["tasks"]
+        for _ in range(APPLICATIONS)
+        for task in world.submit()["tasks"]
     }
     answers: list[tuple[int, dict, str | None]] = []
     restart = threading.Thread(target=_restart_with_a_gap)
@@ -98,13 +106,18 @@ def test_completions_survive_a_postgres_restart(world_on_postgres, server):
         deadline = time.monotonic() + GIVE_UP_SECONDS
         while (pending or restart.is_alive()) and time.monotonic() < deadline:
             if not pending:
-                status, body, headers = _http(server, "GET", "/tasks",
-                                              world.tokens["officer"])
+                status, body, headers = _http(
+                    server, "GET", "/tasks", world.tokens["officer"]
+                )
             else:
                 task, officer = next(iter(pending.items()))
                 status, body, headers = _http(
-                    server, "POST", f"/tasks/{task}/complete", world.tokens[officer],
-                    {"data": {}})
+                    server,
+                    "POST",
+                    f"/tasks/{task}/complete",
+                    world.tokens[officer],
+                    {"data": {}},
+                )
                 if status in (200, 409):
                     del pending[task]
             answers.append((status, body, headers.get("Retry-After")))

@@ -24,8 +24,12 @@ from schemathesis.checks import (
 ROLES = ("counter", "officer", "supervisor", "analyst", "admin")
 # Raise FUZZ_EXAMPLES for a longer hunt; the default keeps the suite quick.
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +46,12 @@ def test_generated_requests_keep_the_documents_promises(world, operations, role)
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def fuzz(case):
             headers = {"Authorization": f"Bearer {token}"}
             response = case.call(headers=headers)
@@ -62,9 +70,14 @@ def test_a_deadline_outside_the_calendar_years_is_422(world, start):
     Dates before 1924 then came back with Jakarta's old local offset
     (+07:07:12), which is not an RFC 3339 date-time.
     """
-    response = world.call("GET", "/calendar/deadline", "counter",
-                          query_string={"start": start, "working_days": 1})
+    response = world.call(
+        "GET",
+        "/calendar/deadline",
+        "counter",
+        query_string={"start": start, "working_days": 1},
+    )
 
     assert response.status_code == 422
-    assert response.json["errors"] == [{
-        "field": "start", "message": "give a start between the years 2000 and 2100"}]
+    assert response.json["errors"] == [
+        {"field": "start", "message": "give a start between the years 2000 and 2100"}
+    ]

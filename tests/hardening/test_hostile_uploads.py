@@ -44,13 +44,21 @@ EXTERNAL = """<?xml version="1.0"?>
 
 def _counts(world) -> tuple[int, int]:
     with world.app.app_context():
-        return (db.session.scalar(select(func.count()).select_from(ProcessVersion)),
-                db.session.scalar(select(func.count()).select_from(Instance)))
+        return (
+            db.session.scalar(select(func.count()).select_from(ProcessVersion)),
+            db.session.scalar(select(func.count()).select_from(Instance)),
+        )
 
 
 def _upload(world, content: bytes, **kwargs):
-    return world.call("POST", "/diagrams", "analyst", data=content,
-                      content_type="application/xml", **kwargs)
+    return world.call(
+        "POST",
+        "/diagrams",
+        "analyst",
+        data=content,
+        content_type="application/xml",
+        **kwargs,
+    )
 
 
 def _refused(world, content: bytes, status: int = 422):
@@ -78,7 +86,7 @@ def _fan_out(tasks: int) -> bytes:
         '<bpmn:parallelGateway id="join"/><bpmn:endEvent id="e"/>'
         '<bpmn:sequenceFlow id="go" sourceRef="s" targetRef="split"/>'
         '<bpmn:sequenceFlow id="done" sourceRef="join" targetRef="e"/>'
-        f'{branches}</bpmn:process></bpmn:definitions>'
+        f"{branches}</bpmn:process></bpmn:definitions>"
     ).encode()
 
 
@@ -153,8 +161,11 @@ def test_a_50_megabyte_body_is_413_before_it_is_read(world):
     before = _counts(world)
     stream = _CountingStream()
 
-    response = _upload(world, b"", environ_overrides={
-        "wsgi.input": stream, "CONTENT_LENGTH": str(50 * MEGABYTE)})
+    response = _upload(
+        world,
+        b"",
+        environ_overrides={"wsgi.input": stream, "CONTENT_LENGTH": str(50 * MEGABYTE)},
+    )
 
     assert response.status_code == 413
     assert set(response.json) == {"code", "message", "errors"}
@@ -167,20 +178,30 @@ def test_a_body_of_unknown_length_stops_at_the_limit(world):
     limit = world.app.config["MAX_CONTENT_LENGTH"]
     stream = _CountingStream()
 
-    response = _upload(world, b"", environ_overrides={
-        "wsgi.input": stream, "wsgi.input_terminated": True,
-        "HTTP_TRANSFER_ENCODING": "chunked"})
+    response = _upload(
+        world,
+        b"",
+        environ_overrides={
+            "wsgi.input": stream,
+            "wsgi.input_terminated": True,
+            "HTTP_TRANSFER_ENCODING": "chunked",
+        },
+    )
 
     assert response.status_code == 413
     assert stream.read_bytes <= limit + MEGABYTE
 
 
-@pytest.mark.parametrize("length", [str(50 * MEGABYTE), None],
-                         ids=["declared", "chunked"])
+@pytest.mark.parametrize(
+    "length", [str(50 * MEGABYTE), None], ids=["declared", "chunked"]
+)
 def test_a_50_megabyte_form_is_413(world, length):
     stream = _CountingStream()
-    environ = {"wsgi.input": stream, "wsgi.input_terminated": True,
-               "CONTENT_TYPE": "multipart/form-data; boundary=x"}
+    environ = {
+        "wsgi.input": stream,
+        "wsgi.input_terminated": True,
+        "CONTENT_TYPE": "multipart/form-data; boundary=x",
+    }
     if length is None:
         environ["HTTP_TRANSFER_ENCODING"] = "chunked"
     else:
@@ -216,8 +237,10 @@ def test_a_chain_too_long_for_the_parser_is_refused(world):
     """SpiffWorkflow builds specs recursively; a long chain must fail cleanly."""
     flows, previous = [], "s"
     for i in range(1000):
-        flows.append(f'<bpmn:manualTask id="t{i}"/><bpmn:sequenceFlow id="f{i}" '
-                     f'sourceRef="{previous}" targetRef="t{i}"/>')
+        flows.append(
+            f'<bpmn:manualTask id="t{i}"/><bpmn:sequenceFlow id="f{i}" '
+            f'sourceRef="{previous}" targetRef="t{i}"/>'
+        )
         previous = f"t{i}"
     content = (
         f'<bpmn:definitions {BPMN} id="chain"><bpmn:process id="chain" '

@@ -15,7 +15,7 @@ import pytest
 BAD_NIKS = (
     "3510994107900003",  # no such kecamatan
     "3510164199900003",  # no 41st month
-    "351016410790000",   # fifteen digits
+    "351016410790000",  # fifteen digits
     "35101641079000ab",
 )
 
@@ -31,18 +31,32 @@ def _record_text(record: logging.LogRecord) -> str:
 def _run_a_permit(world, resident_nik: str) -> list:
     """Submit, refuse, complete and track over HTTP; return every response."""
     application = world.submit(resident_nik)
-    responses = [world.call("POST", "/applications", "counter",
-                            json=world.application_body(resident_nik))]
+    responses = [
+        world.call(
+            "POST",
+            "/applications",
+            "counter",
+            json=world.application_body(resident_nik),
+        )
+    ]
     for agency, user in (("DPMPTSP", "officer"), ("DINKES", "hygiene_officer")):
         task = world.task_of(application, agency)
         responses.append(world.call("POST", f"/tasks/{task}/claim", user))
-        responses.append(world.call("POST", f"/tasks/{task}/complete", user,
-                                    json={"data": {"checked": True}}))
+        responses.append(
+            world.call(
+                "POST",
+                f"/tasks/{task}/complete",
+                user,
+                json={"data": {"checked": True}},
+            )
+        )
     number = application["tracking_number"]
-    responses.append(world.call("GET", f"/track/{number}",
-                                query_string={"nik": resident_nik}))
-    responses.append(world.call("GET", f"/track/{number}",
-                                query_string={"nik": world.new_nik()}))
+    responses.append(
+        world.call("GET", f"/track/{number}", query_string={"nik": resident_nik})
+    )
+    responses.append(
+        world.call("GET", f"/track/{number}", query_string={"nik": world.new_nik()})
+    )
     return responses
 
 
@@ -52,8 +66,11 @@ def test_no_log_line_holds_a_whole_nik(world, caplog):
 
     responses = _run_a_permit(world, resident)
     for bad in BAD_NIKS:
-        responses.append(world.call("POST", "/applications", "counter",
-                                    json=world.application_body(bad)))
+        responses.append(
+            world.call(
+                "POST", "/applications", "counter", json=world.application_body(bad)
+            )
+        )
 
     assert responses[0].status_code == 409
     assert responses[-len(BAD_NIKS) - 2].json["status"] == "completed"
@@ -65,8 +82,9 @@ def test_no_log_line_holds_a_whole_nik(world, caplog):
 
 @pytest.mark.parametrize("bad", BAD_NIKS)
 def test_a_refused_nik_is_not_echoed(world, bad):
-    response = world.call("POST", "/applications", "counter",
-                          json=world.application_body(bad))
+    response = world.call(
+        "POST", "/applications", "counter", json=world.application_body(bad)
+    )
 
     assert response.status_code == 422
     assert response.json["errors"][0]["field"] == "applicant.nik"
@@ -76,19 +94,26 @@ def test_a_refused_nik_is_not_echoed(world, bad):
 def test_a_duplicate_application_names_the_file_not_the_resident(world):
     application = world.submit()
 
-    again = world.call("POST", "/applications", "counter",
-                       json=world.application_body(application["nik"]))
+    again = world.call(
+        "POST",
+        "/applications",
+        "counter",
+        json=world.application_body(application["nik"]),
+    )
 
     assert again.status_code == 409
     assert application["tracking_number"] in again.json["message"]
     assert application["nik"] not in again.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("token", [
-    "c2VjcmV0LWJ1dC1ub3QtaXNzdWVk",
-    "x" * 5000,
-    "<script>alert(1)</script>",
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "c2VjcmV0LWJ1dC1ub3QtaXNzdWVk",
+        "x" * 5000,
+        "<script>alert(1)</script>",
+    ],
+)
 def test_a_refused_token_is_not_echoed(world, token, caplog):
     caplog.set_level(logging.DEBUG)
 
@@ -118,8 +143,9 @@ def test_database_errors_do_not_quote_their_parameters(world):
     resident = world.new_nik()
     with world.app.app_context():
         with pytest.raises(Exception) as failed:
-            db.session.execute(text("SELECT * FROM no_such_table WHERE nik = :nik"),
-                               {"nik": resident})
+            db.session.execute(
+                text("SELECT * FROM no_such_table WHERE nik = :nik"), {"nik": resident}
+            )
         db.session.rollback()
 
     assert "no_such_table" in str(failed.value)

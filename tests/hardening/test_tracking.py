@@ -95,8 +95,11 @@ def test_a_wrong_number_and_a_wrong_nik_get_the_same_404(world):
 def test_the_post_body_is_checked(world):
     application = world.submit()
 
-    response = world.call("POST", f"/track/{application['tracking_number']}",
-                          json={"nik": application["nik"], "name": "Siti"})
+    response = world.call(
+        "POST",
+        f"/track/{application['tracking_number']}",
+        json={"nik": application["nik"], "name": "Siti"},
+    )
 
     assert response.status_code == 422
     assert application["nik"] not in response.get_data(as_text=True)
@@ -108,9 +111,12 @@ def test_werkzeug_logs_the_post_without_the_nik(world, served, caplog):
     number = application["tracking_number"]
     connection = http.client.HTTPConnection("127.0.0.1", served, timeout=10)
 
-    connection.request("POST", f"/api/v1/track/{number}",
-                       body=json.dumps({"nik": application["nik"]}),
-                       headers={"Content-Type": "application/json"})
+    connection.request(
+        "POST",
+        f"/api/v1/track/{number}",
+        body=json.dumps({"nik": application["nik"]}),
+        headers={"Content-Type": "application/json"},
+    )
     response = connection.getresponse()
     response.read()
     connection.close()
@@ -125,13 +131,17 @@ def test_gunicorns_access_log_leaves_the_query_string_out():
     log_format = runpy.run_path(str(GUNICORN_CONF))["access_log_format"]
     logger = Logger(Config())
     environ = {
-        "REQUEST_METHOD": "GET", "RAW_URI": "/api/v1/track/MPP-1?nik=3510164107900001",
-        "PATH_INFO": "/api/v1/track/MPP-1", "QUERY_STRING": "nik=3510164107900001",
-        "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/api/v1/track/MPP-1?nik=3510164107900001",
+        "PATH_INFO": "/api/v1/track/MPP-1",
+        "QUERY_STRING": "nik=3510164107900001",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
     }
     response = SimpleNamespace(status="200 OK", headers=[], sent=42)
-    atoms = logger.atoms(response, SimpleNamespace(headers=[]), environ,
-                         timedelta(milliseconds=3))
+    atoms = logger.atoms(
+        response, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=3)
+    )
 
     line = log_format % logger.atoms_wrapper_class(atoms)
 

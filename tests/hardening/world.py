@@ -39,9 +39,13 @@ USERS = {
 # four digits are a serial, varied so that each application has its own NIK.
 NIK_PREFIX = "351016410790"
 SERVICE_ENTRY = {
-    "name_id": "Izin bersama", "agency_code": "DPMPTSP",
-    "process_id": "joint_permit", "sla_working_days": 5,
-    "fee_kind": "free", "fee_idr": 0, "required_documents": ["KTP-el"],
+    "name_id": "Izin bersama",
+    "agency_code": "DPMPTSP",
+    "process_id": "joint_permit",
+    "sla_working_days": 5,
+    "fee_kind": "free",
+    "fee_idr": 0,
+    "required_documents": ["KTP-el"],
 }
 
 
@@ -68,9 +72,13 @@ class World:
     def application_body(self, resident_nik: str | None = None) -> dict:
         return {
             "service_code": SERVICE,
-            "applicant": {"nik": resident_nik or self.new_nik(),
-                          "name": "Siti Aminah", "phone": "081234567890"},
-            "village_code": "35.10.16.2001", "data": {},
+            "applicant": {
+                "nik": resident_nik or self.new_nik(),
+                "name": "Siti Aminah",
+                "phone": "081234567890",
+            },
+            "village_code": "35.10.16.2001",
+            "data": {},
         }
 
     def new_nik(self) -> str:
@@ -88,13 +96,25 @@ class World:
 
 
 def build_world(url: str) -> World:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True,
-                      "TRACK_RATE_LIMIT": "100000 per minute"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "TESTING": True,
+            "TRACK_RATE_LIMIT": "100000 per minute",
+        }
+    )
     with app.app_context():
         db.create_all()
         for code in AGENCIES:
-            db.session.add(Agency(code=code, name_id=code, name_en=code,
-                                  kind=AgencyKind.SKPD, head_title=f"Kepala {code}"))
+            db.session.add(
+                Agency(
+                    code=code,
+                    name_id=code,
+                    name_en=code,
+                    kind=AgencyKind.SKPD,
+                    head_title=f"Kepala {code}",
+                )
+            )
         tokens = {}
         for name, (role, agency) in USERS.items():
             user, tokens[name] = create_user(db.session, name, role, agency_code=agency)
@@ -103,8 +123,13 @@ def build_world(url: str) -> World:
         db.session.commit()
 
     world = World(app, tokens)
-    deployed = world.call("POST", "/diagrams", "analyst", data=DIAGRAM.read_bytes(),
-                          content_type="application/xml")
+    deployed = world.call(
+        "POST",
+        "/diagrams",
+        "analyst",
+        data=DIAGRAM.read_bytes(),
+        content_type="application/xml",
+    )
     assert deployed.status_code == 201, deployed.json
     bound = world.call("PUT", f"/services/{SERVICE}", "analyst", json=SERVICE_ENTRY)
     assert bound.status_code == 201, bound.json

@@ -69,9 +69,7 @@ def test_sampler_reads_this_process_and_skips_one_that_is_gone():
 def test_a_kind_is_flat_only_when_every_process_of_it_is():
     steady = _samples([100, 101, 100, 101, 100, 101], pid=1)
     growing = _samples([100, 110, 120, 130, 140, 150], pid=2)
-    samples = [
-        Sample(a.seconds, a.memory | b.memory) for a, b in zip(steady, growing)
-    ]
+    samples = [Sample(a.seconds, a.memory | b.memory) for a, b in zip(steady, growing)]
 
     assert verdicts(samples, {1: "worker", 2: "worker"}) == {"worker": False}
     assert verdicts(samples, {1: "worker", 2: "rq worker"}) == {
