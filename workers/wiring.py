@@ -31,6 +31,7 @@ from .queues import Dispatcher, InlineDispatcher, RedisDispatcher
 logger = logging.getLogger(__name__)
 
 EXTENSION = "terpadu.workers"
+REDIS_DISPATCHER = "terpadu.redis_dispatcher"
 # The calendar is reread this often, so admins' exceptions reach the workers.
 CALENDAR_MAX_AGE = 300.0
 
@@ -103,8 +104,24 @@ def instance_service(session: Session, **options) -> InstanceService:
 
 
 def dispatcher() -> Dispatcher:
+    """The app's dispatcher: one Redis client per app and process, or in-process.
+
+    The tick asks for it every second. A Redis client built each time costs a
+    connection and leaves its pool's reference cycles (about 12 KiB) to the
+    garbage collector; those promoted to the oldest generation wait for a full
+    collection, which may be many minutes away, so the worker's memory crept.
+    """
     url = current_app.config.get("REDIS_URL")
-    return RedisDispatcher.from_url(url) if url else InlineDispatcher()
+    if not url:
+        return InlineDispatcher()
+
+    cached = current_app.extensions.get(REDIS_DISPATCHER)
+    if cached is None or cached[0] != url:
+        # redis-py resets a pool used after a fork, so a forked process
+        # (an rq work horse) opens its own connections on first use.
+        cached = (url, RedisDispatcher.from_url(url))
+        current_app.extensions[REDIS_DISPATCHER] = cached
+    return cached[1]
 
 
 def _drain_in_process(response):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 import socket
 import subprocess
@@ -10,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from redis import Redis
+from redis.connection import ConnectionPool
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
@@ -17,9 +19,9 @@ from api.extensions import db
 from engine.models import Instance, Task
 from workers.models import OutboxMessage
 from workers.outbox import relay
-from workers.periodic import start_ticking
+from workers.periodic import start_ticking, tick
 from workers.queues import RedisDispatcher
-from workers.wiring import instance_service
+from workers.wiring import dispatcher, instance_service
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -90,6 +92,29 @@ def test_a_boundary_timer_escalates_within_five_seconds_of_due(
     assert lag < timedelta(seconds=5), f"timer fired {lag} after due"
     assert {t.element_id for t in open_tasks(instance.id)} == {"review", "escalate"}
     assert db.session.get(Instance, instance.id).due_at is None
+
+
+def test_ticks_reuse_one_redis_client(app_factory, redis_url):
+    # A client built per tick (one a second) leaves its pool's reference
+    # cycles to the garbage collector; those reaching the oldest generation
+    # stayed until a full collection, and the rq worker's memory crept.
+    app_factory(redis_url)
+    gc.collect()
+    gc.disable()
+    try:
+        before = _pools()
+        for _ in range(3):
+            tick()
+        created = _pools() - before
+    finally:
+        gc.enable()
+
+    assert len(created) == 1
+    assert dispatcher() is dispatcher()
+
+
+def _pools() -> set[int]:
+    return {id(o) for o in gc.get_objects() if type(o) is ConnectionPool}
 
 
 class PrivateRedis:
