@@ -44,7 +44,7 @@ class RedisDispatcher:
     connection: Redis
 
     @classmethod
-    def from_url(cls, url: str) -> "RedisDispatcher":
+    def from_url(cls, url: str) -> RedisDispatcher:
         return cls(Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5))
 
     def send(self, queue: str, job: str, args: list[Any], *, job_id: str) -> None:
