@@ -127,3 +127,27 @@ def pg_engine(postgres_engine):
     """PostgreSQL alone, for tests about concurrency or PostgreSQL itself."""
     yield postgres_engine
     empty_all_tables(postgres_engine)
+
+
+def add_regions(app, regions) -> None:
+    """Store ``(code, name, level, parent)`` regions in ``app``'s database.
+
+    Each row is flushed before the next, so list parents before children,
+    as the catalogue loads them.
+    """
+    from api.extensions import db
+    from processes.models import Region
+
+    with app.app_context():
+        for code, name, level, parent in regions:
+            db.session.add(
+                Region(
+                    code=code,
+                    name=name,
+                    level=level,
+                    parent_code=parent,
+                    head_title=f"Kepala {name}",
+                )
+            )
+            db.session.flush()
+        db.session.commit()

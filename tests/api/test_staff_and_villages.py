@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from api.extensions import db
-from processes.models import Region, RegionLevel
+from processes.models import RegionLevel
+from tests.conftest import add_regions
 
 # code, name, level, parent: two kecamatan, a desa and two kelurahan.
 REGIONS = (
@@ -14,22 +14,6 @@ REGIONS = (
     ("35.10.16.1001", "Pakis", RegionLevel.KELURAHAN, "35.10.16"),
     ("35.10.01.2001", "Sarongan", RegionLevel.DESA, "35.10.01"),
 )
-
-
-def _add_regions(app) -> None:
-    with app.app_context():
-        for code, name, level, parent in REGIONS:
-            db.session.add(
-                Region(
-                    code=code,
-                    name=name,
-                    level=level,
-                    parent_code=parent,
-                    head_title=f"Kepala {name}",
-                )
-            )
-            db.session.flush()  # parents first, as the catalogue loads them
-        db.session.commit()
 
 
 def test_me_names_the_tokens_user(api):
@@ -49,7 +33,7 @@ def test_me_needs_a_token(api):
 
 
 def test_villages_are_the_desa_and_kelurahan_by_code(app, api):
-    _add_regions(app)
+    add_regions(app, REGIONS)
 
     response = api("GET", "/villages", "counter")
 
@@ -81,7 +65,7 @@ def test_villages_are_the_desa_and_kelurahan_by_code(app, api):
 
 
 def test_villages_come_in_pages(app, api):
-    _add_regions(app)
+    add_regions(app, REGIONS)
 
     second = api("GET", "/villages", "counter", query_string={"per_page": 2, "page": 2})
 

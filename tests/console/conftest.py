@@ -15,7 +15,8 @@ from api import create_app
 from api.extensions import db
 from api.models import Role, create_user
 from console import blueprint
-from processes.models import Agency, AgencyKind, Region, RegionLevel
+from processes.models import Agency, AgencyKind, RegionLevel
+from tests.conftest import add_regions
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
 SERVICE = "DPMPTSP-901"
@@ -64,19 +65,7 @@ REGIONS = (
 
 
 def add_villages(app) -> None:
-    with app.app_context():
-        for code, name, level, parent in REGIONS:
-            db.session.add(
-                Region(
-                    code=code,
-                    name=name,
-                    level=level,
-                    parent_code=parent,
-                    head_title=f"Kepala {name}",
-                )
-            )
-            db.session.flush()  # a parent's row before its children's
-        db.session.commit()
+    add_regions(app, REGIONS)
 
 
 def add_staff(app) -> dict[str, str]:
