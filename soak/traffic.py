@@ -221,7 +221,7 @@ class Traffic:
         threads = self._start_threads(client)
         interval, due = 1.0 / rate, time.monotonic()
         next_report = time.monotonic() + PROGRESS_SECONDS
-        while due < stop:
+        while time.monotonic() < stop:
             if time.monotonic() >= next_report:
                 self._progress(seconds - (stop - time.monotonic()))
                 next_report += PROGRESS_SECONDS
@@ -229,12 +229,13 @@ class Traffic:
             try:
                 slots.put(due, timeout=1.0)
             except queue.Full:
-                # The slots that fell due while this one waited are skipped
-                # too, so the soak ends on time however slow the server is.
-                missed = max(1, int((time.monotonic() - due) / interval))
-                self.tally.skipped += missed
-                due += (missed - 1) * interval
-            due += interval
+                self.tally.skipped += 1
+            # Slots that fell due while this one waited for a client are
+            # skipped, not sent late: a put that blocked, even briefly, would
+            # otherwise push every later slot back and the run past its end.
+            behind = int((time.monotonic() - due) / interval)
+            self.tally.skipped += behind
+            due += (behind + 1) * interval
         for _ in threads:
             slots.put(None)
         for thread in threads:
