@@ -124,18 +124,6 @@ def queue_item(row) -> dict[str, Any]:
     return item
 
 
-def task_with_application(
-    session: Session, task_id: str
-) -> tuple[Task, Application | None]:
-    """Read a task as it now stands, with its application, in one query."""
-    task, application = session.execute(
-        select(Task, Application)
-        .outerjoin(Application, Application.instance_id == Task.instance_id)
-        .where(Task.id == task_id)
-    ).one()
-    return task, application
-
-
 def task_for(session: Session, user: User, task_id: str) -> tuple[Task, Instance]:
     """Return a task ``user`` may act on and its instance: 404 when unknown,
     403 when not theirs.

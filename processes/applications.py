@@ -19,7 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, select, text
+from sqlalchemy import ForeignKey, Index, String, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
@@ -132,8 +132,25 @@ def application_of_instance(instance: Instance) -> Application | None:
     session = object_session(instance)
     if session is None:
         return None
+    return application_of(session, instance.id)
+
+
+def application_of(session: Session, instance_id: int) -> Application | None:
+    """The application an instance runs: the one this session holds, else a query.
+
+    A view that acts on a task reads the task's application first, to answer
+    with it; the engine's listeners then find it here instead of asking the
+    database again. Only rows whose ``instance_id`` is loaded are looked at,
+    so the search itself never loads anything.
+    """
+    for held in session.identity_map.values():
+        if (
+            isinstance(held, Application)
+            and inspect(held).dict.get("instance_id") == instance_id
+        ):
+            return held
     return session.scalar(
-        select(Application).where(Application.instance_id == instance.id)
+        select(Application).where(Application.instance_id == instance_id)
     )
 
 
@@ -377,9 +394,7 @@ def sync_application(session: Session, change: InstanceChange) -> None:
         # the start, and sets its first status itself.
         return
 
-    application = session.scalar(
-        select(Application).where(Application.instance_id == change.instance.id)
-    )
+    application = application_of(session, change.instance.id)
     if application is None or _keeps_status(application, change):
         return
 

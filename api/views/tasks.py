@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Blueprint
+from sqlalchemy.orm import Session, scoped_session
 
 from engine.models import Instance, Task
+from processes.applications import Application, application_of
 from processes.forms import form_of, submission_errors
 from workers.wiring import instance_service
 
@@ -18,7 +23,6 @@ from ..inbox import (
     task_for,
     task_query,
     task_row,
-    task_with_application,
 )
 from ..models import Role
 from ..parsing import json_body, page, paged, query_args
@@ -50,18 +54,22 @@ def queue():
 @requires(Role.OFFICER)
 def claim(task_id: str):
     user = current_user()
-    task, _instance = task_for(db.session, user, task_id)
-    instance_service(db.session).claim(task.id, user.name)
-    return _render(task_id)
+    task, instance = task_for(db.session, user, task_id)
+    application = application_of(db.session, instance.id)
+    with _kept_after_commit(db.session):
+        instance_service(db.session).claim(task.id, user.name)
+    return _render(task, application)
 
 
 @blueprint.post("/tasks/<task_id>/release")
 @requires(Role.OFFICER)
 def release(task_id: str):
     user = current_user()
-    task, _instance = task_for(db.session, user, task_id)
-    instance_service(db.session).release(task.id, user.name)
-    return _render(task_id)
+    task, instance = task_for(db.session, user, task_id)
+    application = application_of(db.session, instance.id)
+    with _kept_after_commit(db.session):
+        instance_service(db.session).release(task.id, user.name)
+    return _render(task, application)
 
 
 @blueprint.post("/tasks/<task_id>/complete")
@@ -71,8 +79,10 @@ def complete(task_id: str):
     user = current_user()
     task, instance = task_for(db.session, user, task_id)
     _check_form(task, instance, body["data"])
-    instance_service(db.session).complete(task.id, body["data"], user.name)
-    return _render(task_id)
+    application = application_of(db.session, instance.id)
+    with _kept_after_commit(db.session):
+        instance_service(db.session).complete(task.id, body["data"], user.name)
+    return _render(task, application)
 
 
 @blueprint.post("/tasks/<task_id>/assign")
@@ -80,11 +90,12 @@ def complete(task_id: str):
 def assign(task_id: str):
     body = json_body(AssignInputSchema())
     user = current_user()
-    task, _instance = task_for(db.session, user, task_id)
+    task, instance = task_for(db.session, user, task_id)
     officer = assignee(db.session, body["user"], task)
-    service = instance_service(db.session)
-    service.assign(task.id, officer.name, user.name)
-    return _render(task_id)
+    application = application_of(db.session, instance.id)
+    with _kept_after_commit(db.session):
+        instance_service(db.session).assign(task.id, officer.name, user.name)
+    return _render(task, application)
 
 
 def _check_form(task: Task, instance: Instance, data: dict) -> None:
@@ -95,7 +106,22 @@ def _check_form(task: Task, instance: Instance, data: dict) -> None:
         raise Unprocessable("the data does not fit the task's form", errors)
 
 
-def _render(task_id: str):
-    """The task after the engine's call; the commit expired what was read before."""
-    task, application = task_with_application(db.session, task_id)
+@contextmanager
+def _kept_after_commit(session: scoped_session) -> Iterator[Session]:
+    """Keep what the session holds as it is when the engine's call commits.
+
+    The call wrote the task and its application as they stand in memory, so
+    the answer is drawn from them; expiring them at the commit would only
+    read the same values back. A call that rolls back and retries still
+    expires everything, and the answer then reads afresh.
+    """
+    current = session()
+    current.expire_on_commit = False
+    try:
+        yield current
+    finally:
+        current.expire_on_commit = True
+
+
+def _render(task: Task, application: Application | None):
     return TASK.dump(task_row(task, application))
