@@ -107,10 +107,9 @@ def _register_cli(app: Flask) -> None:
 
 
 def _init_workers(app: Flask) -> None:
-    from processes.applications import kecamatan_of, service_days_of
     from workers.wiring import WorkerSettings, init_app
 
-    settings = WorkerSettings(
-        application_days=service_days_of, kecamatan_of=kecamatan_of
-    )
-    init_app(app, settings)
+    # No application_days: an application's clock cannot start with its
+    # instance, whose application row is written after the start; submission
+    # starts it (processes.applications.submit_application).
+    init_app(app, WorkerSettings())

@@ -45,8 +45,10 @@ class Terpadu:
             instance = InstanceService(session).start(
                 self.process_id, dict(self.start_data), ACTOR
             )
+            # Read before the commit expires it, as a caller would.
+            instance_id = instance.id
             session.commit()
-            return instance.id
+            return instance_id
 
     def complete(self, task_id: str, element_id: str) -> None:
         with Session(self.db) as session:

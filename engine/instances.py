@@ -26,12 +26,12 @@ from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import audit, rows
 from .db import utcnow
-from .diagrams import SPECS, SpecLibrary, latest_version
+from .diagrams import SPECS, SpecLibrary
 from .errors import (
     Conflict,
     InvalidLaneBinding,
@@ -53,6 +53,8 @@ from .state import dump_workflow, load_workflow, new_workflow
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 50
+# What starting an instance needs of its process version when the spec is cached.
+_RUN_COLUMNS = ("id", "process_id", "version", "content_hash", "file_name", "roles")
 
 
 @dataclass
@@ -154,15 +156,18 @@ class InstanceService:
         return instance
 
     def _version(self, process_id: str, version: int | None) -> ProcessVersion:
+        wanted = select(ProcessVersion).where(ProcessVersion.process_id == process_id)
         if version is None:
-            found = latest_version(self.session, process_id)
+            wanted = wanted.order_by(ProcessVersion.version.desc()).limit(1)
         else:
-            found = self.session.scalar(
-                select(ProcessVersion).where(
-                    ProcessVersion.process_id == process_id,
-                    ProcessVersion.version == version,
-                )
+            wanted = wanted.where(ProcessVersion.version == version)
+        # The diagram's text and line table load only if the spec is not
+        # cached or an incident needs a line.
+        found = self.session.scalar(
+            wanted.options(
+                load_only(*(getattr(ProcessVersion, c) for c in _RUN_COLUMNS))
             )
+        )
         if found is None:
             raise NotFound(
                 f"process {process_id!r} version {version or 'latest'} is not deployed"

@@ -21,14 +21,14 @@ from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, inspect, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from engine.calendar import JAKARTA, load_calendar
 from engine.db import Base, UTCDateTime, utcnow
 from engine.errors import Conflict, NotFound
 from engine.instances import InstanceChange, InstanceService
 from engine.models import OPEN_TASK_STATES, Instance, InstanceStatus, Task
-from engine.sla import SlaClock, pause_clock, start_clock
+from engine.sla import pause_clock, start_clock
 from processes.aid import other_programmes
 from processes.catalogue import ServiceStartError, start_arguments
 from processes.models import Service
@@ -128,13 +128,6 @@ def kecamatan_of_village(village_code: str | None) -> str | None:
     return village_code.rsplit(".", 1)[0]
 
 
-def application_of_instance(instance: Instance) -> Application | None:
-    session = object_session(instance)
-    if session is None:
-        return None
-    return application_of(session, instance.id)
-
-
 def application_of(session: Session, instance_id: int) -> Application | None:
     """The application an instance runs: the one this session holds, else a query.
 
@@ -152,17 +145,6 @@ def application_of(session: Session, instance_id: int) -> Application | None:
     return session.scalar(
         select(Application).where(Application.instance_id == instance_id)
     )
-
-
-def service_days_of(instance: Instance) -> int | None:
-    """The service SLA in working days of the application an instance runs."""
-    application = application_of_instance(instance)
-    return application.service.sla_working_days if application else None
-
-
-def kecamatan_of(instance: Instance) -> str | None:
-    application = application_of_instance(instance)
-    return kecamatan_of_village(application.village_code) if application else None
 
 
 def submit_application(
@@ -254,22 +236,30 @@ def _start(
     application.tracking_number = tracking_number(application.id, now)
     # The engine service's own calendar when it has one: read once per request.
     calendar = getattr(engine_service.deadlines, "calendar", None)
+    waiting = _tasks_waiting_on_applicant(session, instance.id)
     application.deadline = _start_clock(
-        session, service, instance, village_code, calendar or load_calendar(session)
+        session,
+        service,
+        instance,
+        village_code,
+        calendar or load_calendar(session),
+        waiting,
     )
-    _apply_status(session, application, instance)
+    _apply_status(session, application, instance, waiting=bool(waiting))
     session.flush()
     return application
 
 
-def _start_clock(session, service: Service, instance: Instance, village_code, calendar):
+def _start_clock(
+    session, service: Service, instance: Instance, village_code, calendar, waiting
+):
     """Start the application's SLA clock now that the application exists.
 
     The clock's listener cannot start it when the instance starts: the
     application row, which says which service and village it is for, comes
     after. A first task already waiting on the applicant stops it at once.
     """
-    sla_clock = session.get(SlaClock, instance.id) or start_clock(
+    sla_clock = start_clock(
         session,
         calendar,
         instance,
@@ -277,15 +267,21 @@ def _start_clock(session, service: Service, instance: Instance, village_code, ca
         agency=service.agency_code,
         kecamatan_code=kecamatan_of_village(village_code),
     )
-    for task in session.scalars(
-        select(Task).where(
-            Task.instance_id == instance.id,
-            Task.state.in_(OPEN_TASK_STATES),
-            Task.waits_on == APPLICANT,
-        )
-    ):
+    for task in waiting:
         pause_clock(session, sla_clock, task, instance.started_at)
     return sla_clock.deadline
+
+
+def _tasks_waiting_on_applicant(session: Session, instance_id: int) -> list[Task]:
+    return list(
+        session.scalars(
+            select(Task).where(
+                Task.instance_id == instance_id,
+                Task.state.in_(OPEN_TASK_STATES),
+                Task.waits_on == APPLICANT,
+            )
+        )
+    )
 
 
 def tracking_number(application_id: int, submitted_at: datetime) -> str:
@@ -420,8 +416,16 @@ def _keeps_status(application: Application, change: InstanceChange) -> bool:
     )
 
 
-def _apply_status(session: Session, application: Application, instance: Instance):
-    status = _status_of(session, instance)
+def _apply_status(
+    session: Session,
+    application: Application,
+    instance: Instance,
+    *,
+    waiting: bool | None = None,
+):
+    """Set the status the instance implies; ``waiting`` when the caller knows
+    already whether a task waits on the applicant."""
+    status = _status_of(session, instance, waiting)
     if status == application.status:
         return
 
@@ -444,7 +448,9 @@ def _issue_document(session: Session, application: Application) -> None:
     issue_document(session, application)
 
 
-def _status_of(session: Session, instance: Instance) -> ApplicationStatus:
+def _status_of(
+    session: Session, instance: Instance, waiting: bool | None = None
+) -> ApplicationStatus:
     if instance.status == InstanceStatus.COMPLETED:
         end = instance.end_event_id or ""
         if end.startswith(REJECTED_END_PREFIX):
@@ -455,15 +461,19 @@ def _status_of(session: Session, instance: Instance) -> ApplicationStatus:
     if instance.status == InstanceStatus.ERROR:
         return ApplicationStatus.ERROR
 
-    waiting = session.scalar(
-        select(Task.id)
-        .where(
-            Task.instance_id == instance.id,
-            Task.state.in_(OPEN_TASK_STATES),
-            Task.waits_on == APPLICANT,
+    if waiting is None:
+        waiting = (
+            session.scalar(
+                select(Task.id)
+                .where(
+                    Task.instance_id == instance.id,
+                    Task.state.in_(OPEN_TASK_STATES),
+                    Task.waits_on == APPLICANT,
+                )
+                .limit(1)
+            )
+            is not None
         )
-        .limit(1)
-    )
-    if waiting is not None:
+    if waiting:
         return ApplicationStatus.WAITING_ON_APPLICANT
     return ApplicationStatus.IN_PROGRESS
