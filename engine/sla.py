@@ -22,14 +22,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 
 from sqlalchemy import (
     ForeignKey,
     Index,
+    Insert,
     Integer,
     String,
     UniqueConstraint,
+    Update,
     and_,
+    bindparam,
     exists,
     insert,
     literal,
@@ -358,53 +362,87 @@ def sweep(session: Session, now: datetime) -> SweepReport:
 
     Statuses only move forward (on track, at risk, breached), and an escalation
     is recorded once per subject, level and role, so running it again, or from
-    two workers at once, changes nothing further.
+    two workers at once, changes nothing further. Rows the session already
+    holds are not refreshed: callers read the outcome afresh.
     """
-    open_task = Task.state.in_(OPEN_TASK_STATES)
-    breached = session.execute(
-        update(Task)
-        .where(
-            open_task, Task.deadline <= now, Task.sla_status != SlaStatus.BREACHED.value
+    statements = _sweep_statements()
+    # Run as Core statements, after the session's own changes: given
+    # parameters, the ORM would take each for a bulk UPDATE by primary key.
+    session.flush()
+    connection, at_now = session.connection(), {"now": now}
+    breached, at_risk, apps_breached, apps_at_risk = (
+        connection.execute(statement, at_now).rowcount
+        for statement in (
+            statements.tasks_breached,
+            statements.tasks_at_risk,
+            statements.applications_breached,
+            statements.applications_at_risk,
         )
-        .values(sla_status=SlaStatus.BREACHED.value, sla_changed_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    at_risk = session.execute(
-        update(Task)
-        .where(
-            open_task,
-            Task.sla_status == SlaStatus.ON_TRACK.value,
-            Task.id.in_(select(TaskSla.task_id).where(TaskSla.at_risk_at <= now)),
-        )
-        .values(sla_status=SlaStatus.AT_RISK.value, sla_changed_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-
-    running = and_(SlaClock.closed_at.is_(None), SlaClock.paused_at.is_(None))
-    apps_breached = session.execute(
-        update(SlaClock)
-        .where(
-            running,
-            SlaClock.deadline <= now,
-            SlaClock.status != SlaStatus.BREACHED.value,
-        )
-        .values(status=SlaStatus.BREACHED.value, status_changed_at=now)
-    ).rowcount
-    apps_at_risk = session.execute(
-        update(SlaClock)
-        .where(
-            running,
-            SlaClock.at_risk_at <= now,
-            SlaClock.status == SlaStatus.ON_TRACK.value,
-        )
-        .values(status=SlaStatus.AT_RISK.value, status_changed_at=now)
-    ).rowcount
-
-    escalated = _escalate_tasks(session, now) + _escalate_applications(session, now)
+    )
+    escalated = sum(
+        max(connection.execute(statement, at_now).rowcount or 0, 0)
+        for statement in statements.escalations
+    )
     session.flush()
     report = SweepReport(at_risk, breached, apps_at_risk, apps_breached, escalated)
     logger.info("sla sweep done", extra={"report": report.__dict__})
     return report
+
+
+# The sweep's moment, bound at each run: the statements are built once.
+_NOW = bindparam("now", type_=UTCDateTime)
+
+
+@dataclass(frozen=True)
+class _SweepStatements:
+    tasks_breached: Update
+    tasks_at_risk: Update
+    applications_breached: Update
+    applications_at_risk: Update
+    escalations: tuple[Insert, ...]
+
+
+@cache
+def _sweep_statements() -> _SweepStatements:
+    """The sweep's statements, built once per process.
+
+    The sweep runs every tick; building its fourteen statements each time cost
+    more than most sweeps' work and left their reference cycles to the
+    garbage collector.
+    """
+    open_task = Task.state.in_(OPEN_TASK_STATES)
+    running = and_(SlaClock.closed_at.is_(None), SlaClock.paused_at.is_(None))
+    return _SweepStatements(
+        tasks_breached=update(Task)
+        .where(
+            open_task,
+            Task.deadline <= _NOW,
+            Task.sla_status != SlaStatus.BREACHED.value,
+        )
+        .values(sla_status=SlaStatus.BREACHED.value, sla_changed_at=_NOW),
+        tasks_at_risk=update(Task)
+        .where(
+            open_task,
+            Task.sla_status == SlaStatus.ON_TRACK.value,
+            Task.id.in_(select(TaskSla.task_id).where(TaskSla.at_risk_at <= _NOW)),
+        )
+        .values(sla_status=SlaStatus.AT_RISK.value, sla_changed_at=_NOW),
+        applications_breached=update(SlaClock)
+        .where(
+            running,
+            SlaClock.deadline <= _NOW,
+            SlaClock.status != SlaStatus.BREACHED.value,
+        )
+        .values(status=SlaStatus.BREACHED.value, status_changed_at=_NOW),
+        applications_at_risk=update(SlaClock)
+        .where(
+            running,
+            SlaClock.at_risk_at <= _NOW,
+            SlaClock.status == SlaStatus.ON_TRACK.value,
+        )
+        .values(status=SlaStatus.AT_RISK.value, status_changed_at=_NOW),
+        escalations=(*_task_escalations(), *_application_escalations()),
+    )
 
 
 # Who hears at each level; the camat is added where a kecamatan is known.
@@ -414,16 +452,17 @@ _ROLES_BY_LEVEL = {
 }
 
 
-def _escalate_tasks(session: Session, now: datetime) -> int:
-    count = 0
+def _levels_reached(level: SlaStatus) -> list[str]:
+    # A subject breached without passing "at risk" (the sweep missed that
+    # window) is still escalated at both levels, so each head hears in order.
+    if level is SlaStatus.AT_RISK:
+        return [SlaStatus.AT_RISK.value, SlaStatus.BREACHED.value]
+    return [SlaStatus.BREACHED.value]
+
+
+def _task_escalations() -> list[Insert]:
+    statements = []
     for level, roles in _ROLES_BY_LEVEL.items():
-        # A breached task skipped "at risk" if the sweep missed that window;
-        # it is still escalated at both levels, so each head hears in order.
-        reached = (
-            [SlaStatus.AT_RISK.value, SlaStatus.BREACHED.value]
-            if level is SlaStatus.AT_RISK
-            else [SlaStatus.BREACHED.value]
-        )
         for role in (*roles, EscalationRole.CAMAT):
             source = (
                 select(
@@ -433,30 +472,25 @@ def _escalate_tasks(session: Session, now: datetime) -> int:
                     literal(role.value),
                     Task.agency,
                     _region_for(role),
-                    literal(now, UTCDateTime),
+                    _NOW,
                 )
                 .outerjoin(SlaClock, SlaClock.instance_id == Task.instance_id)
                 .where(
                     # Only what this sweep moved: the rest was escalated before.
-                    Task.sla_changed_at == now,
+                    Task.sla_changed_at == _NOW,
                     Task.state.in_(OPEN_TASK_STATES),
-                    Task.sla_status.in_(reached),
+                    Task.sla_status.in_(_levels_reached(level)),
                     _role_applies(role),
                     ~_already(Task.instance_id, Task.id, level, role),
                 )
             )
-            count += _insert(session, source)
-    return count
+            statements.append(_insert(source))
+    return statements
 
 
-def _escalate_applications(session: Session, now: datetime) -> int:
-    count = 0
+def _application_escalations() -> list[Insert]:
+    statements = []
     for level, roles in _ROLES_BY_LEVEL.items():
-        reached = (
-            [SlaStatus.AT_RISK.value, SlaStatus.BREACHED.value]
-            if level is SlaStatus.AT_RISK
-            else [SlaStatus.BREACHED.value]
-        )
         for role in (*roles, EscalationRole.CAMAT):
             source = select(
                 SlaClock.instance_id,
@@ -465,16 +499,16 @@ def _escalate_applications(session: Session, now: datetime) -> int:
                 literal(role.value),
                 SlaClock.agency,
                 _region_for(role),
-                literal(now, UTCDateTime),
+                _NOW,
             ).where(
-                SlaClock.status_changed_at == now,
+                SlaClock.status_changed_at == _NOW,
                 SlaClock.closed_at.is_(None),
-                SlaClock.status.in_(reached),
+                SlaClock.status.in_(_levels_reached(level)),
                 _role_applies(role),
                 ~_already(SlaClock.instance_id, literal(""), level, role),
             )
-            count += _insert(session, source)
-    return count
+            statements.append(_insert(source))
+    return statements
 
 
 def _region_for(role: EscalationRole):
@@ -498,7 +532,7 @@ def _already(instance_id, task_key, level: SlaStatus, role: EscalationRole):
     )
 
 
-def _insert(session: Session, source) -> int:
+def _insert(source) -> Insert:
     columns = [
         "instance_id",
         "task_key",
@@ -509,9 +543,11 @@ def _insert(session: Session, source) -> int:
         "created_at",
     ]
     # SQLAlchemy keeps an INSERT's rowcount only when asked to.
-    statement = insert(Escalation).from_select(columns, source)
-    result = session.execute(statement.execution_options(preserve_rowcount=True))
-    return max(result.rowcount or 0, 0)
+    return (
+        insert(Escalation)
+        .from_select(columns, source)
+        .execution_options(preserve_rowcount=True)
+    )
 
 
 def acknowledge(
