@@ -15,11 +15,12 @@ from typing import Any
 
 from flask import Flask
 from rq import get_current_job
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.errors import Conflict
-from engine.models import Instance, InstanceStatus, Task
+from engine.models import OPEN_TASK_STATES, Instance, InstanceStatus, Task
 
 from .connectors import ConnectorError, lookup
 from .outbox import mark_delivered
@@ -62,28 +63,43 @@ def _job_id() -> str | None:
     return job.id if job else None
 
 
-def dispatch_task(task_id: str) -> str:
-    """Tell the task's agency that it is waiting (back office and connected system)."""
+def dispatch_tasks(task_ids: list[str]) -> int:
+    """Tell each task's agency that it is waiting; return how many were still open.
+
+    The relay sends one such job per agency queue and pass. Tasks closed or
+    gone meanwhile are skipped; every id's outbox row is marked delivered.
+    """
     with app_session() as session:
-        task = session.get(Task, task_id)
-        if task is None or not task.is_open:
-            outcome = "skipped"
-        else:
-            # The back-office inbox reads the tasks table; connected agency
-            # systems get no push yet, so the dispatch is the log line.
-            outcome = "dispatched"
+        waiting = session.execute(
+            select(Task.id, Task.instance_id, Task.agency).where(
+                Task.id.in_(task_ids), Task.state.in_(OPEN_TASK_STATES)
+            )
+        ).all()
+        job_id = _job_id()
+        # The back-office inbox reads the tasks table; connected agency
+        # systems get no push yet, so the dispatch is the log line.
+        for task in waiting:
             logger.info(
                 "task dispatched to agency",
                 extra={
-                    "task_id": task_id,
+                    "task_id": task.id,
                     "instance_id": task.instance_id,
                     "agency": task.agency,
-                    "job_id": _job_id(),
+                    "job_id": job_id,
                 },
             )
-        mark_delivered(session, task_id, "dispatch_task")
+        mark_delivered(session, task_ids, "dispatch_task")
         session.commit()
-        return outcome
+        return len(waiting)
+
+
+def dispatch_task(task_id: str) -> str:
+    """Dispatch one task: the job the relay sent before it batched dispatches.
+
+    Kept so that jobs still queued in Redis from before the change run; it
+    can go once no queue or failed-job registry holds a ``dispatch_task`` job.
+    """
+    return "dispatched" if dispatch_tasks([task_id]) else "skipped"
 
 
 def run_service_task(task_id: str) -> str:
@@ -113,7 +129,7 @@ def _run_service_task_once(task_id: str, *, final: bool) -> str:
     with app_session() as session:
         task = session.get(Task, task_id)
         if task is None or not task.is_open:
-            mark_delivered(session, task_id, "run_service_task")
+            mark_delivered(session, [task_id], "run_service_task")
             session.commit()
             return "already done"
 
@@ -166,7 +182,7 @@ def complete_with_result(
     except Conflict:
         session.rollback()
         outcome = "already done"
-    mark_delivered(session, task_id, "run_service_task")
+    mark_delivered(session, [task_id], "run_service_task")
     session.commit()
     return outcome
 
@@ -199,13 +215,15 @@ def _record_incident(session: Session, task_id: str, message: str) -> None:
             "message": instance.error_message,
         },
     )
-    mark_delivered(session, task_id, "run_service_task")
+    mark_delivered(session, [task_id], "run_service_task")
     session.commit()
 
 
 # name -> (function, enqueue options); the outbox stores names, not functions.
+# Rows name dispatch_task, one per task; the relay sends them as dispatch_tasks.
 REGISTRY: dict[str, tuple[Any, dict[str, Any]]] = {
     "dispatch_task": (dispatch_task, {}),
+    "dispatch_tasks": (dispatch_tasks, {}),
     "run_service_task": (
         run_service_task,
         {"retry": SERVICE_RETRY, "job_timeout": SERVICE_JOB_TIMEOUT},

@@ -1,7 +1,7 @@
 """The RQ worker class to run: ``rq worker -w workers.rq_worker.AppWorker ...``.
 
 It builds the Flask app once, at start, so jobs find the engine and the app
-imported. Jobs that only touch the database (dispatching a task to its
+imported. Jobs that only touch the database (dispatching tasks to their
 agency, the periodic tick) run in the worker process itself, on its pooled
 database connections: forking a work horse and connecting anew would cost
 several times the job. Connector calls reach other agencies' systems, which
@@ -18,7 +18,14 @@ from rq.worker import Worker, WorkerStatus
 
 # Jobs that run in the worker process: database work only, bounded by their
 # job timeout all the same (RQ's SIGALRM death penalty works in either).
-IN_PROCESS_JOBS = frozenset({"workers.jobs.dispatch_task", "workers.periodic.tick"})
+# dispatch_task is the single-task job queued before dispatches were batched.
+IN_PROCESS_JOBS = frozenset(
+    {
+        "workers.jobs.dispatch_tasks",
+        "workers.jobs.dispatch_task",
+        "workers.periodic.tick",
+    }
+)
 
 
 class AppWorker(Worker):

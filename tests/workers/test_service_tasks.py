@@ -220,5 +220,9 @@ def test_the_jobs_run_in_the_worker_process_are_real_jobs():
 
     assert all(callable(locate(name)) for name in IN_PROCESS_JOBS)
     assert IN_PROCESS_JOBS <= registered
+    # The relay's batches, and single dispatches queued before batching.
+    assert {"workers.jobs.dispatch_tasks", "workers.jobs.dispatch_task"} <= (
+        IN_PROCESS_JOBS
+    )
     # Connector calls reach other systems: they keep their work horse.
     assert "workers.jobs.run_service_task" not in IN_PROCESS_JOBS
