@@ -1,9 +1,16 @@
-"""Views that only read, run without a transaction on PostgreSQL."""
+"""How views use the database session around reads and engine calls.
+
+Views that only read run without a transaction on PostgreSQL; views that
+change something answer from what they wrote rather than reading it back.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
+
+from sqlalchemy.orm import Session
 
 from .extensions import db
 
@@ -25,3 +32,20 @@ def outside_transaction(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return reading
+
+
+@contextmanager
+def kept_after_commit() -> Iterator[Session]:
+    """Keep what the request's session holds as it is when the block commits.
+
+    A call that commits wrote the rows as they stand in memory, so a view can
+    answer from them; expiring them at the commit would only read the same
+    values back. A call that rolls back still expires everything, and the
+    answer then reads afresh.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        yield session
+    finally:
+        session.expire_on_commit = True

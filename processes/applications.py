@@ -218,6 +218,9 @@ def _start(
         actor,
         lane_bindings=arguments.lane_bindings,
     )
+    # Read before the application is added: a query in between would flush
+    # its tracking number on its own, apart from its deadline and status.
+    waiting = _tasks_waiting_on_applicant(session, instance.id)
     now = clock()
     application = Application(
         service_code=service.code,
@@ -236,7 +239,6 @@ def _start(
     application.tracking_number = tracking_number(application.id, now)
     # The engine service's own calendar when it has one: read once per request.
     calendar = getattr(engine_service.deadlines, "calendar", None)
-    waiting = _tasks_waiting_on_applicant(session, instance.id)
     application.deadline = _start_clock(
         session,
         service,

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..inbox import application_for, application_view
 from ..models import Role
 from ..parsing import json_body
-from ..reads import outside_transaction
+from ..reads import kept_after_commit, outside_transaction
 from ..schemas import ApplicationInputSchema, ApplicationSchema
 
 blueprint = Blueprint("applications", __name__)
@@ -28,16 +28,17 @@ def submit():
     body = json_body(APPLICATION_INPUT)
     user = current_user()
     key = request.headers.get("Idempotency-Key", "").strip()[:MAX_KEY_LENGTH]
-    application, _ = submit_application(
-        db.session,
-        service_code=body["service_code"],
-        applicant=Applicant(**body["applicant"]),
-        actor=user.name,
-        village_code=body.get("village_code") or user.village_code,
-        data=body["data"],
-        idempotency_key=key or None,
-        services=instance_service,
-    )
+    with kept_after_commit():
+        application, _ = submit_application(
+            db.session,
+            service_code=body["service_code"],
+            applicant=Applicant(**body["applicant"]),
+            actor=user.name,
+            village_code=body.get("village_code") or user.village_code,
+            data=body["data"],
+            idempotency_key=key or None,
+            services=instance_service,
+        )
     view = application_view(db.session, application, timeline=False)
     return APPLICATION.dump(view), 201
 

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from flask import Blueprint
-from sqlalchemy.orm import Session, scoped_session
 
 from engine.models import Instance, Task
 from processes.applications import Application, application_of
@@ -26,7 +22,7 @@ from ..inbox import (
 )
 from ..models import Role
 from ..parsing import json_body, page, paged, query_args
-from ..reads import outside_transaction
+from ..reads import kept_after_commit, outside_transaction
 from ..schemas import AssignInputSchema, CompleteInputSchema, TaskQuery, TaskSchema
 
 blueprint = Blueprint("tasks", __name__)
@@ -56,7 +52,7 @@ def claim(task_id: str):
     user = current_user()
     task, instance = task_for(db.session, user, task_id)
     application = application_of(db.session, instance.id)
-    with _kept_after_commit(db.session):
+    with kept_after_commit():
         instance_service(db.session).claim(task.id, user.name)
     return _render(task, application)
 
@@ -67,7 +63,7 @@ def release(task_id: str):
     user = current_user()
     task, instance = task_for(db.session, user, task_id)
     application = application_of(db.session, instance.id)
-    with _kept_after_commit(db.session):
+    with kept_after_commit():
         instance_service(db.session).release(task.id, user.name)
     return _render(task, application)
 
@@ -80,7 +76,7 @@ def complete(task_id: str):
     task, instance = task_for(db.session, user, task_id)
     _check_form(task, instance, body["data"])
     application = application_of(db.session, instance.id)
-    with _kept_after_commit(db.session):
+    with kept_after_commit():
         instance_service(db.session).complete(task.id, body["data"], user.name)
     return _render(task, application)
 
@@ -93,7 +89,7 @@ def assign(task_id: str):
     task, instance = task_for(db.session, user, task_id)
     officer = assignee(db.session, body["user"], task)
     application = application_of(db.session, instance.id)
-    with _kept_after_commit(db.session):
+    with kept_after_commit():
         instance_service(db.session).assign(task.id, officer.name, user.name)
     return _render(task, application)
 
@@ -104,23 +100,6 @@ def _check_form(task: Task, instance: Instance, data: dict) -> None:
     errors = submission_errors(form, data) if form else []
     if errors:
         raise Unprocessable("the data does not fit the task's form", errors)
-
-
-@contextmanager
-def _kept_after_commit(session: scoped_session) -> Iterator[Session]:
-    """Keep what the session holds as it is when the engine's call commits.
-
-    The call wrote the task and its application as they stand in memory, so
-    the answer is drawn from them; expiring them at the commit would only
-    read the same values back. A call that rolls back and retries still
-    expires everything, and the answer then reads afresh.
-    """
-    current = session()
-    current.expire_on_commit = False
-    try:
-        yield current
-    finally:
-        current.expire_on_commit = True
 
 
 def _render(task: Task, application: Application | None):
