@@ -28,7 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(overrides or {})
 
     _import_models()
-    db.init_app(app)
+    _init_database(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     _init_limiter(app)
     _register_blueprints(app)
@@ -47,6 +47,14 @@ def _import_models() -> None:
     import workers.models  # noqa: F401  (with engine.sla's tables)
 
     from . import models  # noqa: F401
+
+
+def _init_database(app: Flask) -> None:
+    from .connections import ping_after_idle
+
+    db.init_app(app)
+    with app.app_context():
+        ping_after_idle(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
 
 
 def _init_limiter(app: Flask) -> None:

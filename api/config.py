@@ -34,10 +34,10 @@ class Settings:
         return {
             "SQLALCHEMY_DATABASE_URI": _with_driver(database_url),
             # Hidden parameters keep NIKs out of database errors and their logs.
-            "SQLALCHEMY_ENGINE_OPTIONS": {
-                "pool_pre_ping": True,
-                "hide_parameters": True,
-            },
+            "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
+            # Pooled connections idle longer than this are pinged before use
+            # (see api.connections); busy ones are not.
+            "DATABASE_PING_AFTER_IDLE_SECONDS": 5.0,
             "REDIS_URL": self.redis_url,
             "SECRET_KEY": self.secret_key,
             "MAX_CONTENT_LENGTH": self.max_upload_mb * 1024 * 1024,
