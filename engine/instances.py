@@ -481,11 +481,10 @@ class InstanceService:
             change.closed += self._close_tasks(gone, TaskState.CANCELLED)
         self._settle(instance, workflow, change)
         instance.state = dump_workflow(workflow)
-        if self.listeners:
-            # Listeners read the engine's rows, so those go first. What they
-            # add goes out with the call's last write.
-            self._write()
-            self._notify(change)
+        # A listener's query finds the engine's rows written: its autoflush
+        # sends them first (see rows). Most listeners only add rows, which go
+        # out with the call's last write, so most calls write once.
+        self._notify(change)
 
     def _fail_in_task(self, loaded: _Loaded, failure: WorkflowException, actor: str):
         instance = loaded.instance

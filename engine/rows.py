@@ -74,6 +74,26 @@ def insert_later(session: Session, table: Table, row: dict[str, Any]) -> None:
     session.info.setdefault(_QUEUED, []).append((table, row))
 
 
+@event.listens_for(Session, "before_flush")
+def _engine_rows_first(session: Session, _flush_context, objects) -> None:
+    """Send the engine's rows by this path when a query autoflushes them.
+
+    A listener that queries mid-call must find the call's tasks and instance
+    written; this writes them in one statement, as :func:`flush` would, and
+    leaves the ORM nothing of theirs to do. Audit rows and queued rows wait
+    for the call's own last write. With other changes pending, the ORM
+    flushes everything itself.
+    """
+    if objects is not None or not _on_psycopg(session):
+        return
+    plan = _plan(session)
+    if plan is None or not (plan.new_tasks or plan.changed):
+        return
+
+    _send(session, plan, [], commit=False)
+    _mark_saved(session, plan)
+
+
 @event.listens_for(Session, "before_commit")
 def _send_queued_rows(session: Session) -> None:
     """A queued row is never lost to a commit that no engine call flushed before."""
