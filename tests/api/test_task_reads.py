@@ -19,6 +19,7 @@ from api.extensions import db
 
 READS_INSTANCES = re.compile(r"\b(FROM|JOIN)\s+instances\b", re.IGNORECASE)
 READS_TASKS = re.compile(r"^\s*SELECT\b.*\bFROM\s+tasks\b", re.IGNORECASE | re.DOTALL)
+ONE_STATEMENT_WRITE = re.compile(r"^WITH w0 AS \((INSERT|UPDATE)\b")
 READS_APPLICATIONS = re.compile(
     r"^\s*SELECT\b.*\bFROM\s+applications\b", re.IGNORECASE | re.DOTALL
 )
@@ -56,7 +57,7 @@ def _first_task(api) -> dict:
 
 @pytest.mark.parametrize("action", ["claim", "complete"])
 def test_acting_on_a_task_reads_its_instance_once(
-    api, permit_service, submit, statements, action
+    app, api, permit_service, submit, statements, action
 ):
     assert submit().status_code == 201
     task = _first_task(api)
@@ -70,6 +71,9 @@ def test_acting_on_a_task_reads_its_instance_once(
     assert len([s for s in statements if READS_TASKS.search(s)]) == 1
     # Read by the view, then found by the listener that keeps its status.
     assert len([s for s in statements if READS_APPLICATIONS.search(s)]) == 1
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # The engine's rows, the listeners' rows and the COMMIT: one statement.
+        assert len([s for s in statements if ONE_STATEMENT_WRITE.match(s)]) == 1
 
 
 @pytest.mark.parametrize("action", ["claim", "complete"])
