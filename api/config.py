@@ -4,6 +4,10 @@ DATABASE_URL   SQLAlchemy URL. Default: a SQLite file in the instance folder.
 REDIS_URL      Redis for the RQ queues. Default: unset, jobs run in-process.
 SECRET_KEY     Signs console sessions. Default: a random key per process.
 MAX_UPLOAD_MB  Largest request body, diagrams included. Default: 5.
+TOKEN_CACHE_SECONDS
+               How long a process trusts a bearer token it has checked, before
+               asking the database again (see api.auth.TokenCache); 0 asks on
+               every request. Default: 30.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ class Settings:
     redis_url: str | None = None
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
     max_upload_mb: int = 5
+    token_cache_seconds: float = 30.0
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -27,6 +32,7 @@ class Settings:
             redis_url=os.environ.get("REDIS_URL") or None,
             secret_key=os.environ.get("SECRET_KEY") or secrets.token_hex(32),
             max_upload_mb=int(os.environ.get("MAX_UPLOAD_MB", "5")),
+            token_cache_seconds=float(os.environ.get("TOKEN_CACHE_SECONDS", "30")),
         )
 
     def flask_config(self, instance_path: str) -> dict:
@@ -41,6 +47,9 @@ class Settings:
             "REDIS_URL": self.redis_url,
             "SECRET_KEY": self.secret_key,
             "MAX_CONTENT_LENGTH": self.max_upload_mb * 1024 * 1024,
+            "TOKEN_CACHE_SECONDS": self.token_cache_seconds,
+            # Tokens a process remembers at once; the least recently used go.
+            "TOKEN_CACHE_SIZE": 4096,
             "JSON_SORT_KEYS": False,
         }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -27,11 +28,26 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-class User(Base):
-    """A counter clerk, an agency officer or head, the regent, an analyst or admin.
+class AgencyScope:
+    """Which agencies' work a user may see, from their ``role`` and ``agency_code``.
 
     A supervisor without an agency is the regent and sees every agency.
     """
+
+    @property
+    def is_regent(self) -> bool:
+        return self.role == Role.SUPERVISOR and self.agency_code is None
+
+    def sees_agency(self, agency: str | None) -> bool:
+        """Tell whether this user may read and act on ``agency``'s work."""
+        if self.role == Role.ADMIN or self.is_regent:
+            return True
+
+        return self.agency_code is not None and self.agency_code == agency
+
+
+class User(AgencyScope, Base):
+    """A counter clerk, an agency officer or head, the regent, an analyst or admin."""
 
     __tablename__ = "users"
 
@@ -44,16 +60,20 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    @property
-    def is_regent(self) -> bool:
-        return self.role == Role.SUPERVISOR and self.agency_code is None
 
-    def sees_agency(self, agency: str | None) -> bool:
-        """Tell whether this user may read and act on ``agency``'s work."""
-        if self.role == Role.ADMIN or self.is_regent:
-            return True
+@dataclass(frozen=True)
+class Identity(AgencyScope):
+    """The signed-in user as requests see them: a snapshot of an active user's row.
 
-        return self.agency_code is not None and self.agency_code == agency
+    Frozen, so one snapshot can serve many requests on many threads; it is not
+    in any session. Code that changes a user loads the ``User`` row by ``id``.
+    """
+
+    id: int
+    name: str
+    role: str
+    agency_code: str | None
+    village_code: str | None
 
 
 def hash_token(token: str) -> str:
@@ -88,9 +108,12 @@ def create_user(
     return user, token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    user = session.scalar(select(User).where(User.token_hash == hash_token(token)))
-    if user is None or not user.active:
-        return None
-
-    return user
+def identity_for_token_hash(session: Session, token_hash: str) -> Identity | None:
+    """Return the identity of the active user holding ``token_hash``, if any."""
+    # Columns, not the ORM row: this runs on every request the cache misses.
+    row = session.execute(
+        select(
+            User.id, User.name, User.role, User.agency_code, User.village_code
+        ).where(User.token_hash == token_hash, User.active)
+    ).one_or_none()
+    return None if row is None else Identity(*row)
