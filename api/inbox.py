@@ -21,7 +21,7 @@ from processes.applications import APPLICANT, Application
 from workers.wiring import working_calendar
 
 from .errors import Forbidden, Missing, Unprocessable
-from .models import Role, User
+from .models import Identity, Role, User
 
 # Ids are 32-bit in PostgreSQL; larger numbers cannot name a row.
 MAX_ID = 2**31 - 1
@@ -44,7 +44,7 @@ QUEUE_COLUMNS = (
 )
 
 
-def task_query(user: User, args: dict[str, Any]) -> Select:
+def task_query(user: Identity, args: dict[str, Any]) -> Select:
     """Return the tasks ``user`` may see, filtered and sorted as ``args`` ask.
 
     Rows hold :data:`QUEUE_COLUMNS`; :func:`queue_item` shapes one.
@@ -60,7 +60,7 @@ def task_query(user: User, args: dict[str, Any]) -> Select:
     return query.order_by(order.asc().nulls_last(), Task.id)
 
 
-def task_count(user: User, args: dict[str, Any]) -> Select:
+def task_count(user: Identity, args: dict[str, Any]) -> Select:
     """Count what :func:`task_query` returns, joining applications only to filter.
 
     An instance has at most one application, so the outer join adds no rows;
@@ -74,7 +74,7 @@ def task_count(user: User, args: dict[str, Any]) -> Select:
     return query
 
 
-def _task_filters(user: User, args: dict[str, Any]) -> list:
+def _task_filters(user: Identity, args: dict[str, Any]) -> list:
     agency = _queue_agency(user, args.get("agency"))
     filters = []
     if agency is not None:
@@ -88,7 +88,7 @@ def _task_filters(user: User, args: dict[str, Any]) -> list:
     return filters
 
 
-def _queue_agency(user: User, asked: str | None) -> str | None:
+def _queue_agency(user: Identity, asked: str | None) -> str | None:
     if user.role not in (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN):
         raise Forbidden(f"a {user.role} has no task queue")
     if asked is not None and not user.sees_agency(asked):
@@ -124,7 +124,7 @@ def queue_item(row) -> dict[str, Any]:
     return item
 
 
-def task_for(session: Session, user: User, task_id: str) -> tuple[Task, Instance]:
+def task_for(session: Session, user: Identity, task_id: str) -> tuple[Task, Instance]:
     """Return a task ``user`` may act on and its instance: 404 when unknown,
     403 when not theirs.
 
@@ -159,7 +159,9 @@ def assignee(session: Session, name: str, task: Task) -> User:
 # -- application files ------------------------------------------------------------
 
 
-def application_for(session: Session, user: User, application_id: int) -> Application:
+def application_for(
+    session: Session, user: Identity, application_id: int
+) -> Application:
     """Return an application ``user`` may read; 404 otherwise, so none leak."""
     application = None
     if 0 < application_id <= MAX_ID:
@@ -170,7 +172,7 @@ def application_for(session: Session, user: User, application_id: int) -> Applic
     return application
 
 
-def _may_read(session: Session, user: User, application: Application) -> bool:
+def _may_read(session: Session, user: Identity, application: Application) -> bool:
     if user.role == Role.ADMIN or user.is_regent:
         return True
     if user.role == Role.COUNTER:

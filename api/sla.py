@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from engine.models import OPEN_TASK_STATES, Task, TaskState
 from processes.applications import Application
 
-from .models import User
+from .models import Identity
 
 GROUP_COLUMNS = {
     "agency": Task.agency,
@@ -37,7 +37,7 @@ COUNT_COLUMNS = (
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def summary(session: Session, user: User, group_by: str) -> list[dict[str, Any]]:
+def summary(session: Session, user: Identity, group_by: str) -> list[dict[str, Any]]:
     key = GROUP_COLUMNS[group_by]
     query = (
         select(key.label("key"), *_counts())

@@ -18,7 +18,7 @@ from workers.wiring import settings
 
 from ..auth import current_user, requires
 from ..extensions import db
-from ..models import Role, User
+from ..models import Identity, Role
 from ..parsing import json_body, page, paged, query_args
 from ..schemas import (
     CalendarExceptionInputSchema,
@@ -31,7 +31,7 @@ from ..schemas import (
 blueprint = Blueprint("supervision", __name__)
 
 
-def _escalations_in_scope(user: User) -> Select:
+def _escalations_in_scope(user: Identity) -> Select:
     query = (
         select(Escalation, Application)
         .outerjoin(Application, Application.instance_id == Escalation.instance_id)
