@@ -16,11 +16,10 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tqdm import tqdm
 
 from engine.db import utcnow
 from engine.diagrams import DiagramFile, deploy
@@ -37,6 +36,9 @@ from processes.catalogue_data import (
 from processes.forms import check_forms
 from processes.models import Agency, FeeKind, Region, Service
 from processes.patterns import ROLES
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +97,9 @@ def load_catalogue(
     is refused; the caller should then roll back, as a diagram refused by the
     engine comes after earlier ones were deployed in the session.
     """
+    # Only the command line loads the catalogue; API processes never need tqdm.
+    from tqdm import tqdm
+
     data = read_catalogue(data_dir, bpmn_dir)
     report = LoadReport()
     total = len(data.diagram_files) + 3

@@ -1,10 +1,12 @@
-"""The OpenAPI document and a plain page that lists the operations."""
+"""The OpenAPI document and a plain page that lists the operations.
+
+:mod:`api.openapi`, with apispec and every operation's schemas, is imported on
+the first request for the document: most API processes never serve one.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template_string
-
-from ..openapi import openapi_document
 
 blueprint = Blueprint("docs", __name__)
 
@@ -27,10 +29,14 @@ PAGE = """<!doctype html>
 
 @blueprint.get("/openapi.json")
 def openapi_json():
+    from ..openapi import openapi_document
+
     return openapi_document()
 
 
 @blueprint.get("/docs")
 def docs_page():
+    from ..openapi import openapi_document
+
     document = openapi_document()
     return render_template_string(PAGE, info=document["info"], paths=document["paths"])
