@@ -211,6 +211,9 @@ def redis_for_bench() -> str | None:
 def _environment(database_url: str, redis_url: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env["DATABASE_URL"] = database_url
+    # As production runs it (see the README): glibc would otherwise give each
+    # worker thread a malloc arena of its own, each keeping what it freed.
+    env.setdefault("MALLOC_ARENA_MAX", "2")
     if redis_url:
         env["REDIS_URL"] = redis_url
     return env
