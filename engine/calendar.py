@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import enum
 import functools
+import importlib.util
 import logging
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -282,18 +284,36 @@ def load_calendar(session: Session) -> WorkingCalendar:
 @functools.cache
 def _national_days_off(year: int) -> frozenset[date]:
     """Return ``year``'s public holidays and cuti bersama in Indonesia."""
-    days_off = holidays.country_holidays(
-        "ID", categories=("public", "government"), years=year
-    )
-    joint_leave = holidays.country_holidays(
-        "ID", categories=("government",), years=year
-    )
+    indonesia = _indonesia()
+    days_off = indonesia(categories=("public", "government"), years=year)
+    joint_leave = indonesia(categories=("government",), years=year)
     if not joint_leave:
         logger.warning(
             "no cuti bersama known for %d; joint leave counts as working time", year
         )
 
     return frozenset(days_off)
+
+
+@functools.cache
+def _indonesia() -> Callable[..., holidays.HolidayBase]:
+    """Return the ``holidays`` class for Indonesia, loaded without the others.
+
+    Importing any module of ``holidays.countries`` first runs that package's
+    ``__init__``, which imports all of its 250 countries: about 7 MiB in every
+    process that computes a deadline. Indonesia's module is loaded from its
+    file instead, under a name of its own, so ``holidays.countries`` is left
+    to whoever imports it. The file's place is that of the pinned version;
+    should a later version move it, the library's own lookup is used.
+    """
+    path = Path(holidays.__file__).parent / "countries" / "indonesia.py"
+    if not path.is_file():
+        return functools.partial(holidays.country_holidays, "ID")
+    spec = importlib.util.spec_from_file_location("_holidays_indonesia", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    return module.Indonesia
 
 
 def _in_jakarta(moment: datetime, name: str) -> datetime:

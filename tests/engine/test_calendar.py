@@ -1,8 +1,12 @@
 """Working days, deadlines and office time against the real 2024-2026 holidays."""
 
 import logging
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+import holidays
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
@@ -370,3 +374,32 @@ def test_one_exception_per_agency_and_day(session, agency_code):
 
     with pytest.raises(IntegrityError):
         session.commit()
+
+
+@pytest.mark.parametrize("year", [2024, 2025, 2026, 2031])
+def test_days_off_are_the_librarys_indonesian_holidays(year):
+    expected = holidays.country_holidays(
+        "ID", categories=("public", "government"), years=year
+    )
+
+    assert _national_days_off(year) == frozenset(expected)
+
+
+def test_a_deadline_loads_no_other_countrys_holidays():
+    # Every country module together is about 7 MiB in each API process.
+    probe = (
+        "import sys\n"
+        "from datetime import date\n"
+        "from engine.calendar import WorkingCalendar\n"
+        "WorkingCalendar().is_working_day(date(2026, 3, 20))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('holidays.countries')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert done.stdout.strip() == "[]"
