@@ -1,9 +1,10 @@
 """The API as operators run it: its own database, bootstrapped, behind gunicorn.
 
 :func:`api_database` creates ``terpadu_bench_api``, migrates it, loads the
-catalogue and issues tokens; :func:`gunicorn` serves it on a free port
-without Redis (jobs run in-process) and reports each worker's resident
-memory when it stops. :class:`Client` is a keep-alive JSON client over
+catalogue and issues tokens; :func:`gunicorn` serves it on a free port, with
+jobs in-process or, given Redis, in :func:`rq_worker`, and reports each
+worker's resident memory (both started by :mod:`localservers`, shared with
+the soak). :class:`Client` is a keep-alive JSON client over
 ``http.client``, light enough that the load it adds stays on the client side.
 """
 
@@ -12,23 +13,20 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
 
+import localservers
+
 from .database import ADMIN_URL, private_name
 
-REPO = Path(__file__).resolve().parent.parent
-GUNICORN = REPO / ".venv" / "bin" / "gunicorn"
 OFFICERS = ("DPMPTSP", "DPUCKPP", "DLH")
-STARTUP_SECONDS = 30
 LOG_FILE = Path("/tmp/terpadu-bench-gunicorn.log")
 WORKER_LOG_FILE = Path("/tmp/terpadu-bench-rq-worker.log")
 
@@ -144,42 +142,6 @@ class Client:
         return response.status, data
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_up(port: int, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}")
-        try:
-            status, _ = Client(port).call("GET", "/healthz")
-            if status < 500:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer on port {port}")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Ask ``process`` to stop, and kill it if it has not within 20 s."""
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(p) for p in path.read_text().split()] if path.exists() else []
-
-
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -193,71 +155,21 @@ class Server:
     process: subprocess.Popen
 
     def worker_rss_mb(self) -> list[float]:
-        return [rss_mb(pid) for pid in _children(self.process.pid)]
+        return [rss_mb(pid) for pid in localservers.children(self.process.pid)]
 
 
 def redis_for_bench() -> str | None:
     """The benchmark's Redis database, emptied, or None when Redis is not running."""
-    import redis
-
     url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
-    try:
-        redis.Redis.from_url(url).flushdb()
-    except redis.RedisError:
-        return None
-    return url
+    return localservers.fresh_redis_database(url)
 
 
-def _environment(database_url: str, redis_url: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    env["DATABASE_URL"] = database_url
-    # As production runs it (see the README): glibc would otherwise give each
-    # worker thread a malloc arena of its own, each keeping what it freed.
-    env.setdefault("MALLOC_ARENA_MAX", "2")
-    if redis_url:
-        env["REDIS_URL"] = redis_url
-    return env
-
-
-@contextmanager
-def rq_worker(database_url: str, redis_url: str) -> Iterator[subprocess.Popen]:
+def rq_worker(
+    database_url: str, redis_url: str
+) -> AbstractContextManager[subprocess.Popen]:
     """One ``rq worker`` on every queue, with the periodic tick, as production runs it."""
-    env = _environment(database_url, redis_url)
-    subprocess.run(
-        [str(REPO / ".venv" / "bin" / "flask"), "--app", "wsgi", "workers", "start"],
-        cwd=REPO,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    agencies = (REPO / "processes" / "data" / "agencies.csv").read_text().splitlines()
-    queues = ["terpadu.periodic", "agency.MALL"] + [
-        f"agency.{line.split(',')[0]}" for line in agencies[1:] if line
-    ]
-    log = open(WORKER_LOG_FILE, "wb")  # noqa: SIM115  (closed in finally)
-    process = subprocess.Popen(
-        [
-            str(REPO / ".venv" / "bin" / "rq"),
-            "worker",
-            "-w",
-            "workers.rq_worker.AppWorker",
-            "--with-scheduler",
-            "--url",
-            redis_url,
-            "--logging_level",
-            "WARNING",
-            *queues,
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    try:
-        yield process
-    finally:
-        _stop(process)
-        log.close()
+    env = localservers.environment(database_url, redis_url)
+    return localservers.rq_worker(env, log=WORKER_LOG_FILE)
 
 
 @contextmanager
@@ -270,33 +182,11 @@ def gunicorn(
     """Serve ``wsgi:app`` on a free port; stop it (and only it) afterwards.
 
     Without ``redis_url`` jobs run inside the API processes (the embedded
-    default); with it they go to Redis for ``rq worker`` processes.
+    default); with it they go to Redis for ``rq worker`` processes. The app
+    logs a line per application; :data:`LOG_FILE` keeps them off the report.
     """
-    port = _free_port()
-    env = _environment(database_url, redis_url)
-    # The app logs a line per application; a file keeps it off the report.
-    log = open(LOG_FILE, "wb")  # noqa: SIM115  (closed in finally)
-    process = subprocess.Popen(
-        [
-            str(GUNICORN),
-            "-w",
-            str(workers),
-            "--threads",
-            str(threads),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    try:
-        _wait_until_up(port, process)
-        yield Server(port, process)
-    finally:
-        _stop(process)
-        log.close()
+    env = localservers.environment(database_url, redis_url)
+    with localservers.gunicorn(
+        env, workers=workers, threads=threads, log=LOG_FILE
+    ) as running:
+        yield Server(running.port, running.process)

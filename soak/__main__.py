@@ -11,6 +11,8 @@ from contextlib import ExitStack
 
 import psycopg
 
+import localservers
+
 from . import servers
 from .memory import (
     FLAT_MIB_PER_MINUTE,
@@ -79,7 +81,7 @@ def _flask(url: str, *arguments: str) -> str:
     Not in this process: without Redis the app starts an in-process tick
     thread, which would outlive the database this script drops at the end.
     """
-    return servers.flask_command(servers.environment(url, None), *arguments)
+    return localservers.flask_command(localservers.environment(url), *arguments)
 
 
 def _bootstrap(url: str) -> None:
@@ -112,7 +114,7 @@ def _kecamatan_digits() -> list[str]:
 def _soak(url: str, tokens: tuple[str, list[str]], args) -> int:
     redis_url = servers.redis_database()
     print(_mode_line(redis_url), flush=True)
-    env = servers.environment(url, redis_url)
+    env = localservers.environment(url, redis_url)
     with ExitStack() as running:
         server, port = running.enter_context(servers.gunicorn(env, args.workers))
         worker = running.enter_context(servers.rq_worker(env)) if redis_url else None
@@ -274,4 +276,7 @@ def _summary_line(summary: Summary, label: str) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except localservers.LocalServerError as error:
+        sys.exit(f"soak: {error}")
