@@ -245,14 +245,14 @@ OPERATIONS = (
     Operation(
         "get",
         "/sla/summary",
-        "Count tasks by SLA status",
+        "Count tasks or applications by SLA status",
         s.SummarySchema,
         query=s.SummaryQuery,
     ),
     Operation(
         "get",
         "/sla/summary.csv",
-        "Count tasks by SLA status, as a CSV file",
+        "Count tasks or applications by SLA status, as a CSV file",
         {"type": "string"},
         query=s.SummaryQuery,
         produces="text/csv",
@@ -260,7 +260,8 @@ OPERATIONS = (
         description="The rows of GET /sla/summary with a header line: the "
         "grouping (agency, service or village), then on_track, at_risk, "
         "breached, completed_within and completed_after. The same scope: an "
-        "officer or agency head counts their own agency's tasks.",
+        "officer or agency head counts their own agency's tasks, or the "
+        "applications their agency answers for.",
     ),
     Operation(
         "get",

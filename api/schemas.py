@@ -351,6 +351,15 @@ class SummaryQuery(Strict):
     group_by = fields.String(
         load_default="agency", validate=validate.OneOf(["agency", "service", "village"])
     )
+    count = fields.String(
+        load_default="tasks",
+        validate=validate.OneOf(["tasks", "applications"]),
+        metadata={
+            "description": "tasks: each agency step of each application; "
+            "applications: each application once, by the deadline promised "
+            "to the resident, under the agency answerable for its service"
+        },
+    )
 
 
 class SummaryRowSchema(Schema):
@@ -364,6 +373,7 @@ class SummaryRowSchema(Schema):
 
 class SummarySchema(Schema):
     group_by = fields.String(required=True)
+    count = fields.String(required=True)
     items = fields.List(fields.Nested(SummaryRowSchema), required=True)
 
 

@@ -1,10 +1,16 @@
-"""The SLA summary: task counts by agency, service or village, in one query.
+"""The SLA summary: counts by agency, service or village, in one query.
 
-Counts are of tasks (each agency step of each application), not of
-applications: an application that crossed two agencies counts once for each.
-Open tasks are counted by the ``sla_status`` the SLA sweep keeps on them;
-closed ones by whether they finished by their deadline (no deadline counts as
-within). :func:`summary_csv` writes the same rows for a spreadsheet.
+Two things can be counted. Tasks, each agency step of each application: an
+application that crossed two agencies counts once at each, which is how an
+agency answers for its own steps. Applications, each once, by the clock the
+resident was promised: how the regent reads the Mall's service as a whole;
+an application's agency is the one answerable for its service.
+
+Open tasks and running application clocks are counted by the status the SLA
+sweep keeps on them; closed ones by whether they finished by their deadline
+(a task without a deadline counts as within; an application's deadline has
+moved by the time it waited on the applicant). Cancelled work is not counted
+as completed. :func:`summary_csv` writes the same rows for a spreadsheet.
 """
 
 from __future__ import annotations
@@ -17,15 +23,22 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from engine.models import OPEN_TASK_STATES, Task, TaskState
-from processes.applications import Application
+from engine.sla import SlaClock, SlaStatus
+from processes.applications import Application, ApplicationStatus
 
 from .models import Identity
 
-GROUP_COLUMNS = {
+TASK_GROUPS = {
     "agency": Task.agency,
     "service": Application.service_code,
     "village": Application.village_code,
 }
+APPLICATION_GROUPS = {
+    "agency": SlaClock.agency,
+    "service": Application.service_code,
+    "village": Application.village_code,
+}
+COUNTED = ("tasks", "applications")
 COUNT_COLUMNS = (
     "on_track",
     "at_risk",
@@ -37,18 +50,33 @@ COUNT_COLUMNS = (
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def summary(session: Session, user: Identity, group_by: str) -> list[dict[str, Any]]:
-    key = GROUP_COLUMNS[group_by]
-    query = (
-        select(key.label("key"), *_counts())
-        .select_from(Task)
-        .outerjoin(Application, Application.instance_id == Task.instance_id)
-        .group_by(key)
-        .order_by(key)
-    )
-    if not (user.role == "admin" or user.is_regent or user.role == "analyst"):
-        query = query.where(Task.agency == user.agency_code)
+def summary(
+    session: Session, user: Identity, group_by: str, counted: str = "tasks"
+) -> list[dict[str, Any]]:
+    """Count ``counted`` (tasks or applications) by ``group_by``, in ``user``'s scope.
 
+    An officer or agency head counts their own agency's tasks, or the
+    applications their agency answers for; the regent, analysts and admins
+    count everything.
+    """
+    if counted == "applications":
+        key, agency = APPLICATION_GROUPS[group_by], SlaClock.agency
+        query = (
+            select(key.label("key"), *_application_counts())
+            .select_from(SlaClock)
+            .join(Application, Application.instance_id == SlaClock.instance_id)
+        )
+    else:
+        key, agency = TASK_GROUPS[group_by], Task.agency
+        query = (
+            select(key.label("key"), *_task_counts())
+            .select_from(Task)
+            .outerjoin(Application, Application.instance_id == Task.instance_id)
+        )
+    if not (user.role == "admin" or user.is_regent or user.role == "analyst"):
+        query = query.where(agency == user.agency_code)
+
+    query = query.group_by(key).order_by(key)
     return [dict(row._mapping) for row in session.execute(query)]
 
 
@@ -69,7 +97,7 @@ def _inert(cell: str) -> str:
     return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
-def _counts():
+def _task_counts():
     is_open = Task.state.in_(OPEN_TASK_STATES)
     done = Task.state == TaskState.COMPLETED.value
     late = Task.deadline.is_not(None) & (Task.completed_at > Task.deadline)
@@ -79,6 +107,22 @@ def _counts():
     ] + [
         _count(done & ~late).label("completed_within"),
         _count(done & late).label("completed_after"),
+    ]
+
+
+def _application_counts():
+    running = SlaClock.closed_at.is_(None)
+    # Rejected is a decision handed back in time or not, as much as completed.
+    decided = Application.status.in_(
+        (ApplicationStatus.COMPLETED.value, ApplicationStatus.REJECTED.value)
+    )
+    late = SlaClock.closed_at > SlaClock.deadline
+    return [
+        _count(running & (SlaClock.status == status.value)).label(status.value)
+        for status in SlaStatus
+    ] + [
+        _count(~running & decided & ~late).label("completed_within"),
+        _count(~running & decided & late).label("completed_after"),
     ]
 
 

@@ -84,17 +84,22 @@ def deadline():
 @requires(Role.SUPERVISOR, Role.OFFICER, Role.ANALYST)
 def sla_summary():
     args = query_args(SummaryQuery())
-    rows = summary(db.session, current_user(), args["group_by"])
-    return SummarySchema().dump({"group_by": args["group_by"], "items": rows})
+    rows = summary(db.session, current_user(), args["group_by"], args["count"])
+    return SummarySchema().dump(
+        {"group_by": args["group_by"], "count": args["count"], "items": rows}
+    )
 
 
 @blueprint.get("/sla/summary.csv")
 @requires(Role.SUPERVISOR, Role.OFFICER, Role.ANALYST)
 def sla_summary_csv():
     """Return the summary of ``/sla/summary`` as a CSV file to download."""
-    group_by = query_args(SummaryQuery())["group_by"]
-    rows = summary(db.session, current_user(), group_by)
-    disposition = f'attachment; filename="sla-summary-{group_by}.csv"'
+    args = query_args(SummaryQuery())
+    group_by, counted = args["group_by"], args["count"]
+    rows = summary(db.session, current_user(), group_by, counted)
+    # The task counts keep the file name they always had.
+    name = group_by if counted == "tasks" else f"{counted}-{group_by}"
+    disposition = f'attachment; filename="sla-summary-{name}.csv"'
     return Response(
         summary_csv(rows, group_by),
         mimetype="text/csv",

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
+from sqlalchemy import select, update
+
+from api.extensions import db
 from api.sla import summary_csv
+from engine.db import utcnow
+from engine.sla import SlaClock, sweep
+from processes.applications import Application
+from workers.wiring import instance_service
 
 HEADER = ["on_track", "at_risk", "breached", "completed_within", "completed_after"]
 
@@ -79,3 +87,109 @@ def test_a_key_that_a_spreadsheet_would_run_stays_text():
         "",
     ]
     assert written[1][1:] == ["1", "0", "0", "0", "0"]
+
+
+def _complete_all(api, application: dict) -> None:
+    for task in application["tasks"]:
+        officer = "zoning_officer" if task["agency"] == "DPMPTSP" else "hygiene_officer"
+        done = api("POST", f"/tasks/{task['id']}/complete", officer, json={"data": {}})
+        assert done.status_code == 200, done.json
+
+
+def _move_deadline_back(app, application_id: int, days: int) -> None:
+    """Put an application's promised deadline ``days`` in the past."""
+    with app.app_context():
+        instance_id = db.session.scalar(
+            select(Application.instance_id).where(Application.id == application_id)
+        )
+        db.session.execute(
+            update(SlaClock)
+            .where(SlaClock.instance_id == instance_id)
+            .values(
+                deadline=utcnow() - timedelta(days=days),
+                at_risk_at=utcnow() - timedelta(days=days + 1),
+            )
+        )
+        db.session.commit()
+
+
+def test_applications_count_once_under_the_agency_answerable_for_them(
+    api, permit_service, submit
+):
+    for nik in ("3510164107900003", "3510164107900004"):
+        assert submit(nik).status_code == 201
+    by_agency = {"group_by": "agency"}
+
+    tasks = api("GET", "/sla/summary", "regent", query_string=by_agency).json
+    applications = api(
+        "GET",
+        "/sla/summary",
+        "regent",
+        query_string=by_agency | {"count": "applications"},
+    ).json
+    # DINKES works on both applications but answers for neither.
+    hygiene = api(
+        "GET",
+        "/sla/summary",
+        "hygiene_officer",
+        query_string=by_agency | {"count": "applications"},
+    ).json
+
+    assert tasks["count"] == "tasks"
+    assert tasks["items"] == [
+        _row("DINKES", on_track=2),
+        _row("DPMPTSP", on_track=2),
+    ]
+    assert applications["count"] == "applications"
+    assert applications["items"] == [_row("DPMPTSP", on_track=2)]
+    assert hygiene["items"] == []
+
+
+def test_applications_are_counted_by_the_deadline_promised_to_the_resident(
+    app, api, permit_service, submit
+):
+    niks = ("3510164107900003", "3510164107900004", "3510164107900005")
+    on_time, late, overdue = (submit(nik).json for nik in niks)
+    _complete_all(api, on_time)
+    _move_deadline_back(app, late["id"], days=2)
+    _move_deadline_back(app, overdue["id"], days=2)
+    _complete_all(api, late)
+    with app.app_context():
+        sweep(db.session, utcnow())
+        db.session.commit()
+    query = {"group_by": "service", "count": "applications"}
+
+    counted = api("GET", "/sla/summary", "regent", query_string=query).json
+    download = api("GET", "/sla/summary.csv", "regent", query_string=query)
+
+    assert counted["items"] == [
+        _row("DPMPTSP-900", breached=1, completed_within=1, completed_after=1)
+    ]
+    assert download.headers["Content-Disposition"] == (
+        'attachment; filename="sla-summary-applications-service.csv"'
+    )
+    assert _csv_rows(download)[1] == ["DPMPTSP-900", "0", "0", "1", "1", "1"]
+
+
+def test_a_cancelled_application_is_not_counted_as_completed(
+    app, api, permit_service, submit
+):
+    created = submit().json
+    with app.app_context():
+        application = db.session.get(Application, created["id"])
+        instance_service(db.session).cancel(
+            application.instance_id, "supervisor", "withdrawn by the applicant"
+        )
+        assert application.status == "cancelled"
+    query = {"group_by": "service", "count": "applications"}
+
+    counted = api("GET", "/sla/summary", "regent", query_string=query).json
+
+    assert counted["items"] == [_row("DPMPTSP-900")]
+
+
+def test_an_unknown_count_is_refused_naming_the_field(api):
+    answer = api("GET", "/sla/summary", "regent", query_string={"count": "residents"})
+
+    assert answer.status_code == 422
+    assert answer.json["errors"][0]["field"] == "count"

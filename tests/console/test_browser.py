@@ -534,6 +534,44 @@ def test_supervisor_groups_by_service_and_downloads_the_csv(tab, site):
     )
 
 
+def _shown_summary(page) -> list[list[str]]:
+    return page.eval_on_selector_all(
+        "#summary tr[data-key]",
+        "rows => rows.map((row) => [...row.cells].map((cell) => cell.textContent))",
+    )
+
+
+def test_supervisor_counts_applications_once_instead_of_tasks(tab, site):
+    site.file()
+    tab.sign_in(site.tokens["regent"])
+    page = tab.page
+    page.goto(f"{tab.base}/console/dashboard")
+    page.wait_for_selector("#chart g.chart-row[data-key=DPMPTSP]")
+    drawn = _drawn(page)
+
+    page.select_option("#count", "applications")
+    page.wait_for_function(
+        "drawn => document.getElementById('chart').dataset.drawn !== drawn", arg=drawn
+    )
+
+    expected = _as_regent(
+        site, "/sla/summary", group_by="agency", count="applications"
+    ).json["items"]
+    # Applications sit under the agency answerable for their service alone.
+    assert [row["key"] for row in expected] == ["DPMPTSP"]
+    assert _shown_summary(page) == [
+        [row["key"], *(str(row[column]) for column in SUMMARY_COLUMNS)]
+        for row in expected
+    ]
+    assert page.inner_text("#chart-title") == (
+        "Permohonan berjalan per instansi penanggung jawab"
+    )
+    with page.expect_download() as download:
+        page.click("#export-csv")
+    assert download.value.suggested_filename == "sla-summary-applications-agency.csv"
+    tab.shoot("dashboard-applications")
+
+
 def test_supervisor_acknowledges_an_escalation(tab, site, application):
     number = application["tracking_number"]
     with site.app.app_context():

@@ -9,6 +9,7 @@ const BAR_HEIGHT = 22;
 const LABEL_WIDTH = 120;
 const CHART_WIDTH = 640;
 const groupBy = document.getElementById("group-by");
+const counted = document.getElementById("count");
 
 async function load() {
   if (!(await loadSummary())) return;
@@ -20,17 +21,22 @@ async function loadSummary() {
   const group = groupBy.value;
   try {
     const [summary, names] = await Promise.all([
-      call(`/sla/summary?group_by=${group}`), namesOf(group)]);
+      call(`/sla/summary?${summaryQuery()}`), namesOf(group)]);
+    const title = t(`dashboard_chart_${counted.value}_${group}`);
     document.getElementById("summary-title").textContent = t(`dashboard_by_${group}`);
     document.getElementById("summary-key").textContent = t(`dashboard_${group}`);
-    document.getElementById("chart-title").textContent = t(`dashboard_chart_${group}`);
+    document.getElementById("chart-title").textContent = title;
     showTable(summary.items, names);
-    showChart(summary.items, group, names);
+    showChart(summary.items, title, names);
     return true;
   } catch (problem) {
     report(problem);
     return false;
   }
+}
+
+function summaryQuery() {
+  return new URLSearchParams({ group_by: groupBy.value, count: counted.value }).toString();
 }
 
 /** Return the names of a grouping's keys: villages are known by code alone. */
@@ -120,14 +126,14 @@ function svg(tag, attributes, text) {
   return node;
 }
 
-function showChart(items, group, names) {
+function showChart(items, title, names) {
   const largest = Math.max(1, ...items.map((row) => SERIES.reduce((sum, s) => sum + row[s], 0)));
   const scale = (CHART_WIDTH - LABEL_WIDTH - 40) / largest;
   const height = Math.max(1, items.length) * (BAR_HEIGHT + 6) + 10;
   const chart = svg("svg", {
     viewBox: `0 0 ${CHART_WIDTH} ${height}`,
     role: "img",
-    "aria-label": t(`dashboard_chart_${group}`),
+    "aria-label": title,
   });
   items.forEach((row, index) =>
     chart.append(chartRow(row, 5 + index * (BAR_HEIGHT + 6), scale, names.get(row.key))));
@@ -218,17 +224,19 @@ async function acknowledge(escalation, button) {
 }
 
 function exportSummary() {
-  const group = groupBy.value;
-  download(`/sla/summary.csv?group_by=${group}`, `sla-summary-${group}.csv`)
+  const name = counted.value === "tasks" ? groupBy.value : `${counted.value}-${groupBy.value}`;
+  download(`/sla/summary.csv?${summaryQuery()}`, `sla-summary-${name}.csv`)
     .catch((problem) => report(problem));
 }
 
 document.getElementById("refresh").addEventListener("click", () => {
   if (requireToken()) load();
 });
-groupBy.addEventListener("change", () => {
-  if (requireToken()) loadSummary();
-});
+for (const choice of [groupBy, counted]) {
+  choice.addEventListener("change", () => {
+    if (requireToken()) loadSummary();
+  });
+}
 document.getElementById("export-csv").addEventListener("click", () => {
   if (requireToken()) exportSummary();
 });
