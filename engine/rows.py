@@ -23,13 +23,14 @@ the result is the same.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 import psycopg
-from sqlalchemy import Table, event, insert, inspect, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Table, event, insert, inspect, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -249,13 +250,35 @@ def _names(model) -> tuple[str, ...]:
 
 
 def _fetch_one(session: Session, sql: str, parameters: tuple) -> tuple | None:
-    connection = session.connection().connection.driver_connection
+    connection = session.connection()
     # The same text every time, so psycopg prepares it after a few calls and
     # PostgreSQL stops planning it. (Pipeline mode would save the BEGIN's
     # round trip but, measured here, costs more than that in the driver.)
-    with connection.cursor() as cursor:
+    driver = connection.connection.driver_connection
+    with (
+        _errors_as_sqlalchemy_reports(connection, sql, parameters),
+        driver.cursor() as cursor,
+    ):
         cursor.execute(sql, parameters)
         return cursor.fetchone()
+
+
+@contextmanager
+def _errors_as_sqlalchemy_reports(connection: Connection, sql: str, parameters):
+    """Raise the driver's errors as SQLAlchemy does for statements it sends.
+
+    Callers then meet the same exceptions whichever path ran a statement, and
+    a connection lost under a statement is dealt with as SQLAlchemy deals with
+    it: the connection and the pool are invalidated, so the rollback that
+    follows does not touch the dead socket, the API answers 503, and later
+    requests connect afresh (see api.connections).
+    """
+    try:
+        yield
+    except psycopg.Error as failure:
+        # SQLAlchemy's own handler: private, but nothing public wraps an
+        # error, detects a disconnect and invalidates the pool as it does.
+        connection._handle_dbapi_exception(failure, sql, parameters, None, None)
 
 
 def _attached(session: Session, model, names, values, dialect, **related):
@@ -388,14 +411,16 @@ def _send(session: Session, plan: _Plan, inserts, *, commit: bool) -> None:
     )
     sql = f"WITH {ctes} SELECT {checked}"
 
-    connection = session.connection().connection.driver_connection
+    connection = session.connection()
     try:
-        _execute(connection, sql, parameters, commit)
-    except psycopg.errors.SerializationFailure as stale:
-        raise StaleDataError(str(stale).strip()) from stale
-    except psycopg.IntegrityError as refused:
-        # The ORM's own error, so callers retry a race the same way either path.
-        raise IntegrityError(sql, None, refused) from refused
+        with _errors_as_sqlalchemy_reports(connection, sql, parameters):
+            _execute(connection.connection.driver_connection, sql, parameters, commit)
+    except DBAPIError as refused:
+        # The ORM's own errors (IntegrityError is one already), so callers
+        # retry a race the same way whichever path wrote.
+        if isinstance(refused.orig, psycopg.errors.SerializationFailure):
+            raise StaleDataError(str(refused.orig).strip()) from refused.orig
+        raise
 
 
 def _execute(connection, sql: str, parameters: list, commit: bool) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 from sqlalchemy import event, inspect, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -254,3 +254,62 @@ def test_rows_queued_by_listeners_are_written_before_the_call_returns(
         select(OutboxMessage.task_id).where(OutboxMessage.instance_id == instance.id)
     ).all()
     assert sorted(queued) == sorted(t.id for t in service.open_tasks(instance.id))
+
+
+def _terminate(engine, pid: int) -> None:
+    """Close one backend from the server side, as a PostgreSQL restart would."""
+    with engine.connect() as admin:
+        admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        admin.commit()
+
+
+def _assert_reported_as_lost(lost: pytest.ExceptionInfo) -> None:
+    # SQLAlchemy's own report of the statement's failure, which the API
+    # answers with a 503; the driver's raw error would be a 500, and a report
+    # from a later rollback on the dead socket would hide the cause.
+    assert isinstance(lost.value, DBAPIError)
+    assert lost.value.connection_invalidated
+    assert isinstance(lost.value.orig, psycopg.errors.AdminShutdown)
+
+
+@pytest.mark.postgres
+def test_a_connection_lost_before_the_read_is_reported_as_sqlalchemy_does(
+    pg_engine, reference_content
+):
+    task_id = _permit_task_on(pg_engine, reference_content)
+    with pg_engine.connect() as connection, Session(connection) as session:
+        pid = connection.scalar(text("SELECT pg_backend_pid()"))
+        connection.commit()  # idle in the session's hands, as between requests
+        _terminate(pg_engine, pid)
+
+        # As the API's task views read, outside an engine call.
+        with pytest.raises(DBAPIError) as lost:
+            rows.task_and_instance(session, task_id)
+        _assert_reported_as_lost(lost)
+        session.rollback()  # on a dead connection: must not raise
+
+    # The pool was told: the next session connects afresh and completes.
+    with Session(pg_engine) as session:
+        InstanceService(session).complete(task_id, {}, "officer")
+        assert session.get(Task, task_id).state == TaskState.COMPLETED
+
+
+@pytest.mark.postgres
+def test_a_connection_lost_before_the_write_is_reported_and_writes_nothing(
+    pg_engine, reference_content
+):
+    task_id = _permit_task_on(pg_engine, reference_content)
+
+    def lose_the_connection(session, change):
+        # Listeners run after the read and before the one write.
+        pid = session.scalar(text("SELECT pg_backend_pid()"))
+        _terminate(pg_engine, pid)
+
+    with Session(pg_engine) as session:
+        service = InstanceService(session, listeners=[lose_the_connection])
+        with pytest.raises(DBAPIError) as lost:
+            service.complete(task_id, {}, "officer")
+        _assert_reported_as_lost(lost)
+
+    with Session(pg_engine) as session:
+        assert session.get(Task, task_id).state == TaskState.READY
