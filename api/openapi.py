@@ -160,6 +160,21 @@ OPERATIONS = (
         s.ApplicationSchema,
         path_params={"application_id": "integer"},
     ),
+    Operation(
+        "post",
+        "/applications/{application_id}/cancel",
+        "Cancel an application (counter, supervisor)",
+        s.ApplicationSchema,
+        body=s.CancelInputSchema,
+        path_params={"application_id": "integer"},
+        errors=(400, 401, 403, 404, 409, 422),
+        description="Withdraws an application still under way: its open "
+        "tasks close as cancelled, its SLA clock stops and the resident is "
+        "notified; the reason is kept in the audit chain. A counter clerk "
+        "cancels applications they submitted, an agency head those of their "
+        "agency's services, the regent any. An application already ended is "
+        "409.",
+    ),
     Operation("get", "/tasks", "List a task queue", TASK_PAGE, query=s.TaskQuery),
     Operation(
         "post",

@@ -287,6 +287,14 @@ class TaskQuery(PageQuery):
     )
 
 
+class CancelInputSchema(Strict):
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=3, max=300),
+        metadata={"description": "why, as the resident or supervisor gave it"},
+    )
+
+
 class CompleteInputSchema(Strict):
     data = fields.Dict(keys=fields.String(), load_default=dict)
 

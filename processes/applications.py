@@ -371,6 +371,38 @@ def get_application(session: Session, application_id: int) -> Application:
     return application
 
 
+def cancel_application(
+    session: Session,
+    application: Application,
+    *,
+    actor: str,
+    reason: str,
+    services: ServiceFactory = instance_service,
+) -> Application:
+    """Cancel an active application at the resident's or a supervisor's request.
+
+    Its open tasks close as cancelled, its SLA clock stops and the resident is
+    told (the engine's listeners do this, as for any end); the reason goes
+    into the audit chain. An application already ended raises Conflict.
+    Commits.
+    """
+    if application.status not in ACTIVE_STATUSES:
+        raise Conflict(
+            f"application {application.tracking_number} is already {application.status}"
+        )
+
+    services(session).cancel(application.instance_id, actor, reason)
+    logger.info(
+        "application cancelled",
+        extra={
+            "application_id": application.id,
+            "tracking_number": application.tracking_number,
+            "instance_id": application.instance_id,
+        },
+    )
+    return application
+
+
 def find_by_tracking(session: Session, number: str, nik: str) -> Application:
     """Return the application with this number and NIK; NotFound for any mismatch."""
     application = session.scalar(

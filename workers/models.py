@@ -43,6 +43,7 @@ class NotificationKind(StrEnum):
     SUBMITTED = "submitted"
     RETURNED_TO_APPLICANT = "returned_to_applicant"
     COMPLETED = "completed"
+    CANCELLED = "cancelled"
 
 
 class Notification(Base):

@@ -1,7 +1,7 @@
 """Resident notifications: written to an outbox with the change, delivered later.
 
-A resident hears at submission, when the file is returned to them and at
-completion. Delivery goes through an adapter; only :class:`LoggingAdapter`
+A resident hears at submission, when the file is returned to them, at
+completion and when the application is cancelled. Delivery goes through an adapter; only :class:`LoggingAdapter`
 exists so far, which logs the fact of the message and marks it delivered.
 SMS and WhatsApp adapters are still to be written.
 """
@@ -55,6 +55,14 @@ def record_notifications(session: Session, change: InstanceChange) -> None:
             instance.started_by,
             NotificationKind.COMPLETED,
             f"Application {instance.id} is complete.",
+        )
+    if change.finished and instance.status == InstanceStatus.CANCELLED:
+        _add(
+            session,
+            instance.id,
+            instance.started_by,
+            NotificationKind.CANCELLED,
+            f"Application {instance.id} was cancelled.",
         )
 
 

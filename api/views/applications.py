@@ -4,22 +4,29 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from processes.applications import Applicant, submit_application
+from processes.applications import (
+    Applicant,
+    Application,
+    cancel_application,
+    submit_application,
+)
 from workers.wiring import instance_service
 
 from ..auth import current_user, requires, signed_in
+from ..errors import Forbidden
 from ..extensions import db
 from ..inbox import application_for, application_view
-from ..models import Role
+from ..models import Identity, Role
 from ..parsing import json_body
 from ..reads import kept_after_commit, outside_transaction
-from ..schemas import ApplicationInputSchema, ApplicationSchema
+from ..schemas import ApplicationInputSchema, ApplicationSchema, CancelInputSchema
 
 blueprint = Blueprint("applications", __name__)
 MAX_KEY_LENGTH = 200
 # Built once; schemas hold no request state.
 APPLICATION = ApplicationSchema()
 APPLICATION_INPUT = ApplicationInputSchema()
+CANCEL_INPUT = CancelInputSchema()
 
 
 @blueprint.post("/applications")
@@ -49,3 +56,33 @@ def submit():
 def show(application_id: int):
     application = application_for(db.session, current_user(), application_id)
     return APPLICATION.dump(application_view(db.session, application))
+
+
+@blueprint.post("/applications/<int:application_id>/cancel")
+@requires(Role.COUNTER, Role.SUPERVISOR)
+def cancel(application_id: int):
+    body = json_body(CANCEL_INPUT)
+    user = current_user()
+    application = application_for(db.session, user, application_id)
+    if not _may_cancel(user, application):
+        raise Forbidden("only the service's agency head or the regent may cancel it")
+
+    with kept_after_commit():
+        cancel_application(
+            db.session,
+            application,
+            actor=user.name,
+            reason=body["reason"],
+            services=instance_service,
+        )
+    return APPLICATION.dump(application_view(db.session, application))
+
+
+def _may_cancel(user: Identity, application: Application) -> bool:
+    # A clerk reads only what they submitted (application_for); an agency head
+    # reads every application their agency works on, but cancels only those
+    # of the services it answers for.
+    if user.role == Role.SUPERVISOR and not user.is_regent:
+        return application.service.agency_code == user.agency_code
+
+    return True

@@ -112,6 +112,16 @@ def show_application(world, who):
     return world.call("GET", f"/applications/{application['id']}", **who)
 
 
+def cancel_application(world, who):
+    application = world.submit()
+    return world.call(
+        "POST",
+        f"/applications/{application['id']}/cancel",
+        json={"reason": "withdrawn by the applicant"},
+        **who,
+    )
+
+
 def task_queue(world, who):
     return world.call("GET", "/tasks", **who)
 
@@ -245,6 +255,11 @@ MATRIX = {
     submit: _statuses(counter=201, admin=201),
     show_application: _statuses(
         default=404, counter=200, officer=200, supervisor=200, regent=200, admin=200
+    ),
+    # To DISHUB's head the application does not exist; DINKES's head (not
+    # here) reads it but may not cancel a DPMPTSP service's application.
+    cancel_application: _statuses(
+        counter=200, supervisor=200, foreign_supervisor=404, regent=200, admin=200
     ),
     task_queue: _statuses(
         officer=200,
