@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, Literal
 
 NodeKind = Literal[
@@ -149,7 +150,7 @@ class ProcessDraft:
             self.nodes[source].default_flow = flow.id
 
     def chain(self, *node_ids: str) -> None:
-        for source, target in zip(node_ids, node_ids[1:]):
+        for source, target in pairwise(node_ids):
             self.link(source, target)
 
     # The Mall's recurring steps
