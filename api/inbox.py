@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, exists, false, func, select
 from sqlalchemy.orm import Session
 
 from engine.calendar import WorkingCalendar
@@ -170,6 +170,24 @@ def application_for(
         raise Missing(f"application {application_id} does not exist")
 
     return application
+
+
+def applications_in_scope(user: Identity) -> Select:
+    """The applications ``user`` may read, as a query; the same rule as below."""
+    query = select(Application)
+    if user.role == Role.ADMIN or user.is_regent:
+        return query
+    if user.role == Role.COUNTER:
+        return query.where(Application.submitted_by == user.name)
+    if user.role not in (Role.OFFICER, Role.SUPERVISOR):
+        return query.where(false())
+
+    return query.where(
+        exists().where(
+            Task.instance_id == Application.instance_id,
+            Task.agency == user.agency_code,
+        )
+    )
 
 
 def _may_read(session: Session, user: Identity, application: Application) -> bool:

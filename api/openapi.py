@@ -46,6 +46,7 @@ AGENCY_PAGE = s.page_of(s.AgencySchema, "AgencyPage")
 VILLAGE_PAGE = s.page_of(s.VillageSchema, "VillagePage")
 SERVICE_PAGE = s.page_of(s.ServiceSchema, "ServicePage")
 TASK_PAGE = s.page_of(s.TaskSchema, "TaskPage")
+APPLICATION_PAGE = s.page_of(s.ApplicationBriefSchema, "ApplicationPage")
 ESCALATION_PAGE = s.page_of(s.EscalationSchema, "EscalationPage")
 CALENDAR_PAGE = s.page_of(s.CalendarExceptionSchema, "CalendarExceptionPage")
 DIAGRAM_PAGE = s.page_of(s.DiagramSchema, "DiagramPage")
@@ -152,6 +153,17 @@ OPERATIONS = (
         status=201,
         body=s.ApplicationInputSchema,
         errors=(400, 401, 403, 409, 422),
+    ),
+    Operation(
+        "get",
+        "/applications",
+        "List applications, newest first",
+        APPLICATION_PAGE,
+        query=s.ApplicationQuery,
+        description="The applications the caller may open: a counter clerk's "
+        "own submissions, those an officer's or agency head's agency works "
+        "on, every one for the regent. Filter by status, service or tracking "
+        "number, e.g. the completed ones waiting to be handed back.",
     ),
     Operation(
         "get",

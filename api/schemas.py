@@ -264,7 +264,9 @@ class TimelineStepSchema(Schema):
     deadline_met = fields.Boolean(allow_none=True)
 
 
-class ApplicationSchema(Schema):
+class ApplicationBriefSchema(Schema):
+    """An application as a list shows it: where it stands, not its steps."""
+
     id = fields.Integer(required=True)
     tracking_number = fields.String(required=True)
     service_code = fields.String(required=True)
@@ -274,8 +276,17 @@ class ApplicationSchema(Schema):
     submitted_at = JakartaDateTime(required=True)
     submitted_by = fields.String(required=True)
     completed_at = JakartaDateTime(allow_none=True)
+
+
+class ApplicationSchema(ApplicationBriefSchema):
     tasks = fields.List(fields.Nested(TaskSchema), required=True)
     timeline = fields.List(fields.Nested(TimelineStepSchema))
+
+
+class ApplicationQuery(PageQuery):
+    status = fields.String(validate=APPLICATION_STATUS)
+    service = fields.String(validate=CODE)
+    tracking_number = fields.String(validate=validate.Length(min=1, max=20))
 
 
 class TaskQuery(PageQuery):

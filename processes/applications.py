@@ -72,6 +72,8 @@ class Application(Base):
             sqlite_where=text(_ACTIVE_SQL),
             postgresql_where=text(_ACTIVE_SQL),
         ),
+        # A counter clerk's own applications, newest first.
+        Index("ix_applications_submitted_by", "submitted_by", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,11 +15,17 @@ from workers.wiring import instance_service
 from ..auth import current_user, requires, signed_in
 from ..errors import Forbidden
 from ..extensions import db
-from ..inbox import application_for, application_view
+from ..inbox import application_for, application_view, applications_in_scope
 from ..models import Identity, Role
-from ..parsing import json_body
+from ..parsing import json_body, page, paged, query_args
 from ..reads import kept_after_commit, outside_transaction
-from ..schemas import ApplicationInputSchema, ApplicationSchema, CancelInputSchema
+from ..schemas import (
+    ApplicationBriefSchema,
+    ApplicationInputSchema,
+    ApplicationQuery,
+    ApplicationSchema,
+    CancelInputSchema,
+)
 
 blueprint = Blueprint("applications", __name__)
 MAX_KEY_LENGTH = 200
@@ -27,6 +33,7 @@ MAX_KEY_LENGTH = 200
 APPLICATION = ApplicationSchema()
 APPLICATION_INPUT = ApplicationInputSchema()
 CANCEL_INPUT = CancelInputSchema()
+APPLICATION_BRIEFS = ApplicationBriefSchema(many=True)
 
 
 @blueprint.post("/applications")
@@ -48,6 +55,26 @@ def submit():
         )
     view = application_view(db.session, application, timeline=False)
     return APPLICATION.dump(view), 201
+
+
+@blueprint.get("/applications")
+@outside_transaction
+@requires(Role.COUNTER, Role.OFFICER, Role.SUPERVISOR)
+def list_applications():
+    args = query_args(ApplicationQuery())
+    query = applications_in_scope(current_user())
+    if "status" in args:
+        query = query.where(Application.status == args["status"])
+    if "service" in args:
+        query = query.where(Application.service_code == args["service"])
+    if "tracking_number" in args:
+        query = query.where(Application.tracking_number == args["tracking_number"])
+
+    newest_first = query.order_by(
+        Application.submitted_at.desc(), Application.id.desc()
+    )
+    rows, total = page(newest_first, args)
+    return paged(APPLICATION_BRIEFS.dump([row[0] for row in rows]), total, args)
 
 
 @blueprint.get("/applications/<int:application_id>")

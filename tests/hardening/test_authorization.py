@@ -107,6 +107,11 @@ def submit(world, who):
     return world.call("POST", "/applications", json=world.application_body(), **who)
 
 
+def list_applications(world, who):
+    world.submit()
+    return world.call("GET", "/applications", **who)
+
+
 def show_application(world, who):
     application = world.submit()
     return world.call("GET", f"/applications/{application['id']}", **who)
@@ -253,6 +258,15 @@ MATRIX = {
     list_diagram_versions: _statuses(analyst=200, admin=200),
     show_diagram_version: _statuses(analyst=200, admin=200),
     submit: _statuses(counter=201, admin=201),
+    list_applications: _statuses(
+        counter=200,
+        officer=200,
+        foreign_officer=200,
+        supervisor=200,
+        foreign_supervisor=200,
+        regent=200,
+        admin=200,
+    ),
     show_application: _statuses(
         default=404, counter=200, officer=200, supervisor=200, regent=200, admin=200
     ),
