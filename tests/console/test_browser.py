@@ -252,6 +252,41 @@ def test_counter_starts_an_application_and_prints_the_receipt(tab, site):
     tab.shoot("receipt-print")
 
 
+def test_counter_lists_what_it_filed_and_cancels_a_withdrawn_application(tab, site):
+    kept, withdrawn = site.file(), site.file()
+    tab.sign_in(site.tokens["counter"])
+    page = tab.page
+    page.goto(f"{tab.base}/console/counter")
+    row = f"#mine tr[data-application-id='{withdrawn['id']}']"
+    page.wait_for_selector(f"{row}[data-status=in_progress]")
+    # Newest first: the withdrawn one was filed last.
+    ids = page.eval_on_selector_all(
+        "#mine tr[data-application-id]",
+        "rows => rows.map((row) => Number(row.dataset.applicationId))",
+    )
+    assert ids.index(withdrawn["id"]) < ids.index(kept["id"])
+
+    page.click(f"{row} button.cancel")
+    page.fill(f"{row} input[name=reason]", "ditarik oleh pemohon")
+    page.click(f"{row} .cancel-form button[type=submit]")
+
+    page.wait_for_selector(f"{row}[data-status=cancelled]")
+    assert page.inner_text(f"{row} td.status") == "Dibatalkan"
+    assert page.locator(f"{row} button.cancel").count() == 0
+    kept_row = f"#mine tr[data-application-id='{kept['id']}']"
+    assert page.get_attribute(kept_row, "data-status") == "in_progress"
+    tab.shoot("counter-cancelled")
+
+    page.select_option("#mine-status", "cancelled")
+    page.wait_for_selector(
+        f"#mine tr[data-application-id='{kept['id']}']", state="detached"
+    )
+    statuses = page.eval_on_selector_all(
+        "#mine tr[data-application-id]", "rows => rows.map((row) => row.dataset.status)"
+    )
+    assert statuses and set(statuses) == {"cancelled"}
+
+
 def test_the_village_chosen_at_the_counter_groups_the_dashboard(tabs, site):
     clerk = tabs()
     clerk.sign_in(site.tokens["village_clerk"])

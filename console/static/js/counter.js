@@ -118,6 +118,7 @@ async function submit(event) {
       headers: { "Idempotency-Key": requestKey() },
     });
     say(`${t("counter_submitted")} ${application.tracking_number}`);
+    document.dispatchEvent(new CustomEvent("application-filed"));
     await showReceipt(application.tracking_number);
     form.reset();
     checkNik();
