@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.db import utcnow
 from engine.diagrams import deploy
 from engine.errors import Conflict, InvalidLaneBinding, MigrationRefused
 from engine.instances import InstanceService
@@ -416,3 +417,37 @@ def test_boundary_timer_fires_after_its_due_time(db_session, fresh, diagram_file
         select(Task).where(Task.instance_id == instance.id, Task.element_id == "review")
     )
     assert review.state == TaskState.CANCELLED
+
+
+def test_timer_start_and_intermediate_timers_wait_then_run_on(
+    db_session, fresh, diagram_file
+):
+    _deploy(db_session, diagram_file("timer-start.bpmn"))
+    service = InstanceService(db_session)
+    instance = service.start("cooling_off", {}, "counter")
+    db_session.commit()
+
+    # Nothing to do before the start event's timer: no task, a due time set.
+    assert service.open_tasks(instance.id) == []
+    first_due = instance.due_at
+    assert first_due is not None
+    assert first_due - instance.started_at <= timedelta(seconds=2)
+    assert service.fire_timers(instance.id).due_at == first_due  # not yet due
+
+    time.sleep(max(0.0, (first_due - utcnow()).total_seconds()) + 0.1)
+    _session, sweeper = fresh()
+    second_due = sweeper.fire_timers(instance.id).due_at
+    _session.close()
+    # The start fired; the intermediate timer now waits, still without a task.
+    assert second_due is not None and second_due > first_due
+    db_session.expire_all()
+    assert service.open_tasks(instance.id) == []
+
+    time.sleep(max(0.0, (second_due - utcnow()).total_seconds()) + 0.1)
+    _session, sweeper = fresh()
+    fired = sweeper.fire_timers(instance.id)
+    assert fired.due_at is None
+    _session.close()
+
+    db_session.expire_all()
+    assert [t.element_id for t in service.open_tasks(instance.id)] == ["review"]
