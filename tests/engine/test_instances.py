@@ -8,7 +8,7 @@ is all another request needs.
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -395,6 +395,19 @@ def test_service_task_waits_for_a_worker(db_session, fresh, diagram_file):
     assert [t.element_id for t in service.open_tasks(instance.id)] == ["review"]
 
 
+def _fire_when_due(fresh, instance_id: int, due: datetime) -> datetime | None:
+    """Fire the instance's timers once ``due``; return its next due time.
+
+    From a session of its own, as the periodic tick would.
+    """
+    time.sleep(max(0.0, (due - utcnow()).total_seconds()) + 0.1)
+    session, sweeper = fresh()
+    try:
+        return sweeper.fire_timers(instance_id).due_at
+    finally:
+        session.close()
+
+
 def test_boundary_timer_fires_after_its_due_time(db_session, fresh, diagram_file):
     _deploy(db_session, diagram_file("boundary-timer.bpmn"))
     service = InstanceService(db_session)
@@ -405,11 +418,7 @@ def test_boundary_timer_fires_after_its_due_time(db_session, fresh, diagram_file
     service.fire_timers(instance.id)
     assert [t.element_id for t in service.open_tasks(instance.id)] == ["review"]
 
-    time.sleep(max(0.0, (instance.due_at - instance.started_at).total_seconds()) + 0.1)
-    _session, sweeper = fresh()
-    fired = sweeper.fire_timers(instance.id)
-    assert fired.due_at is None
-    _session.close()
+    assert _fire_when_due(fresh, instance.id, instance.due_at) is None
 
     db_session.expire_all()
     assert [t.element_id for t in service.open_tasks(instance.id)] == ["escalate"]
@@ -434,20 +443,13 @@ def test_timer_start_and_intermediate_timers_wait_then_run_on(
     assert first_due - instance.started_at <= timedelta(seconds=2)
     assert service.fire_timers(instance.id).due_at == first_due  # not yet due
 
-    time.sleep(max(0.0, (first_due - utcnow()).total_seconds()) + 0.1)
-    _session, sweeper = fresh()
-    second_due = sweeper.fire_timers(instance.id).due_at
-    _session.close()
+    second_due = _fire_when_due(fresh, instance.id, first_due)
     # The start fired; the intermediate timer now waits, still without a task.
     assert second_due is not None and second_due > first_due
     db_session.expire_all()
     assert service.open_tasks(instance.id) == []
 
-    time.sleep(max(0.0, (second_due - utcnow()).total_seconds()) + 0.1)
-    _session, sweeper = fresh()
-    fired = sweeper.fire_timers(instance.id)
-    assert fired.due_at is None
-    _session.close()
+    assert _fire_when_due(fresh, instance.id, second_due) is None
 
     db_session.expire_all()
     assert [t.element_id for t in service.open_tasks(instance.id)] == ["review"]

@@ -41,6 +41,19 @@ def _statuses(signed_out: int = 401, default: int = 403, **allowed: int) -> dict
 
 
 READ = _statuses(default=200)
+# Every agency's officers and heads (their lists are scoped, never refused),
+# the regent and admin.
+AGENCY_STAFF = dict.fromkeys(
+    (
+        "officer",
+        "foreign_officer",
+        "supervisor",
+        "foreign_supervisor",
+        "regent",
+        "admin",
+    ),
+    200,
+)
 PUBLIC = {identity: 200 for identity in IDENTITIES}
 
 
@@ -258,15 +271,7 @@ MATRIX = {
     list_diagram_versions: _statuses(analyst=200, admin=200),
     show_diagram_version: _statuses(analyst=200, admin=200),
     submit: _statuses(counter=201, admin=201),
-    list_applications: _statuses(
-        counter=200,
-        officer=200,
-        foreign_officer=200,
-        supervisor=200,
-        foreign_supervisor=200,
-        regent=200,
-        admin=200,
-    ),
+    list_applications: _statuses(counter=200, **AGENCY_STAFF),
     show_application: _statuses(
         default=404, counter=200, officer=200, supervisor=200, regent=200, admin=200
     ),
@@ -275,14 +280,7 @@ MATRIX = {
     cancel_application: _statuses(
         counter=200, supervisor=200, foreign_supervisor=404, regent=200, admin=200
     ),
-    task_queue: _statuses(
-        officer=200,
-        foreign_officer=200,
-        supervisor=200,
-        foreign_supervisor=200,
-        regent=200,
-        admin=200,
-    ),
+    task_queue: _statuses(**AGENCY_STAFF),
     claim: _statuses(officer=200, admin=200),
     release: _statuses(officer=200, admin=409),
     complete: _statuses(officer=200, admin=200),
@@ -291,24 +289,8 @@ MATRIX = {
     track: PUBLIC,
     track_posted: PUBLIC,
     deadline: READ,
-    sla_summary: _statuses(
-        officer=200,
-        foreign_officer=200,
-        supervisor=200,
-        foreign_supervisor=200,
-        regent=200,
-        analyst=200,
-        admin=200,
-    ),
-    sla_summary_csv: _statuses(
-        officer=200,
-        foreign_officer=200,
-        supervisor=200,
-        foreign_supervisor=200,
-        regent=200,
-        analyst=200,
-        admin=200,
-    ),
+    sla_summary: _statuses(analyst=200, **AGENCY_STAFF),
+    sla_summary_csv: _statuses(analyst=200, **AGENCY_STAFF),
     satisfaction_index: _statuses(
         supervisor=200, foreign_supervisor=200, regent=200, admin=200
     ),
