@@ -145,6 +145,21 @@ export function el(tag, properties = {}, ...children) {
   return node;
 }
 
+/**
+ * Fill a table body with a page's rows (rowOf of each item), or one "none" row;
+ * the shown element says how many of the total are listed when not all are.
+ */
+export function showPage(body, shown, page, rowOf, columns) {
+  shown.hidden = page.total <= page.items.length;
+  shown.textContent = t("page_shown")
+    .replace("{shown}", page.items.length).replace("{total}", page.total);
+  if (!page.items.length) {
+    body.replaceChildren(el("tr", {}, el("td", { colSpan: columns }, t("dashboard_none"))));
+    return;
+  }
+  body.replaceChildren(...page.items.map(rowOf));
+}
+
 const dateFormat = new Intl.DateTimeFormat(document.documentElement.lang === "en" ? "en-GB" : "id-ID", {
   dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Jakarta",
 });

@@ -1,6 +1,8 @@
 // The clerk's own applications, newest first: where each stands, and a way to
 // cancel one still under way when the resident withdraws it at the counter.
-import { call, el, formatTime, report, requireToken, say, t } from "./api.js";
+import {
+  call, el, formatTime, report, requireToken, say, showPage, t,
+} from "./api.js";
 
 const ACTIVE = new Set(["in_progress", "waiting_on_applicant", "error"]);
 const PER_PAGE = 20;
@@ -13,21 +15,10 @@ async function loadMine() {
   if (statusFilter.value) params.set("status", statusFilter.value);
   try {
     const page = await call(`/applications?${params}`);
-    showMine(page);
+    showPage(body, shown, page, applicationRow, 5);
   } catch (problem) {
     report(problem);
   }
-}
-
-function showMine(page) {
-  shown.hidden = page.total <= page.items.length;
-  shown.textContent = t("counter_mine_shown")
-    .replace("{shown}", page.items.length).replace("{total}", page.total);
-  if (!page.items.length) {
-    body.replaceChildren(el("tr", {}, el("td", { colSpan: 5 }, t("dashboard_none"))));
-    return;
-  }
-  body.replaceChildren(...page.items.map(applicationRow));
 }
 
 function applicationRow(application) {

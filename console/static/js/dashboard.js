@@ -1,5 +1,5 @@
 import {
-  call, download, el, formatTime, report, requireToken, say, t, villages,
+  call, download, el, formatTime, report, requireToken, say, showPage, t, villages,
 } from "./api.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -180,16 +180,8 @@ function showAttention(status, tasks) {
 }
 
 function showEscalations(page) {
-  const body = document.getElementById("escalations");
-  const shown = document.getElementById("escalations-shown");
-  shown.hidden = page.total <= page.items.length;
-  shown.textContent = t("dashboard_shown")
-    .replace("{shown}", page.items.length).replace("{total}", page.total);
-  if (!page.items.length) {
-    body.replaceChildren(el("tr", {}, el("td", { colSpan: 7 }, t("dashboard_none"))));
-    return;
-  }
-  body.replaceChildren(...page.items.map(escalationRow));
+  showPage(document.getElementById("escalations"),
+    document.getElementById("escalations-shown"), page, escalationRow, 7);
 }
 
 function escalationRow(escalation) {
