@@ -38,7 +38,6 @@ APPLICATION_GROUPS = {
     "service": Application.service_code,
     "village": Application.village_code,
 }
-COUNTED = ("tasks", "applications")
 COUNT_COLUMNS = (
     "on_track",
     "at_risk",
