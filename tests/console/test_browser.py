@@ -740,6 +740,43 @@ def test_analyst_adds_a_task_validates_and_deploys(tab, site, running_survey):
     assert "approved == False" in deployed
 
 
+HAND_TOOL = ".djs-palette .entry[data-action=hand-tool]"
+
+
+def _open_modeler(page, base: str, query: str = "") -> None:
+    page.goto(f"{base}/console/modeler{query}")
+    if page.locator("#modeler-missing").count():
+        pytest.skip("bpmn-js is not installed (npm ci --prefix console)")
+    page.wait_for_selector("#canvas [data-element-id=start]")
+
+
+def test_modeler_speaks_the_pages_language(tab, site):
+    tab.sign_in(site.tokens["analyst"])
+    page = tab.page
+    _open_modeler(page, tab.base)
+    assert page.get_attribute(HAND_TOOL, "title") == "Aktifkan alat tangan"
+
+    # The new diagram's start event: its context pad, then its replace menu.
+    page.click("#canvas [data-element-id=start]")
+    append_end = ".djs-context-pad .entry[data-action='append.end-event']"
+    assert page.get_attribute(append_end, "title") == "Tambahkan peristiwa akhir"
+    page.click(".djs-context-pad .entry[data-action=replace]")
+    assert page.inner_text(".djs-popup-title") == "Ubah elemen"
+    labels = page.eval_on_selector_all(
+        ".djs-popup .djs-popup-label", "spans => spans.map((s) => s.textContent.trim())"
+    )
+    assert {"Peristiwa akhir", "Peristiwa awal timer"} <= set(labels)
+    assert "End event" not in labels
+    tab.shoot("modeler-id")
+
+    _open_modeler(page, tab.base, "?lang=en")
+    assert page.get_attribute(HAND_TOOL, "title") == "Activate hand tool"
+    page.click("#canvas [data-element-id=start]")
+    page.click(".djs-context-pad .entry[data-action=replace]")
+    assert page.inner_text(".djs-popup-title") == "Change element"
+    tab.shoot("modeler-en")
+
+
 # -- the resident ------------------------------------------------------------------
 
 

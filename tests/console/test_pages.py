@@ -70,6 +70,7 @@ def test_static_modules_are_served(client):
         "inbox.js",
         "dashboard.js",
         "modeler.js",
+        "modeler_id.js",
         "login.js",
         "clerk_queue.js",
         "counter_applications.js",

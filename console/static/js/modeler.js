@@ -1,7 +1,12 @@
 import { call, el, formatTime, lineOf, report, requireToken, say, t } from "./api.js";
+import { translateIndonesian } from "./modeler_id.js";
 
 // bpmn-modeler.production.min.js, served from /console/vendor/, defines BpmnJS.
-const modeler = new window.BpmnJS({ container: "#canvas" });
+// In Indonesian its palette and menus speak Indonesian; in English, its own words.
+const translation = document.documentElement.lang === "id"
+  ? [{ translate: ["value", translateIndonesian] }]
+  : [];
+const modeler = new window.BpmnJS({ container: "#canvas", additionalModules: translation });
 // Scripted checks (the browser tests, an analyst's devtools) edit the diagram
 // through bpmn-js's own services, reached from this one handle.
 window.terpaduModeler = modeler;
