@@ -14,7 +14,7 @@ import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .api_server import ApiDatabase, Client
 
@@ -81,11 +81,21 @@ class ClientResult:
     failures: int
 
 
-class Applicant:
-    """One client process's run of applications."""
+class Caller(Protocol):
+    """What an applicant sends requests through: ``Client`` over HTTP, or in-process."""
 
-    def __init__(self, port: int, tokens: dict[str, str], number: int, clients: int):
-        self.client = Client(port)
+    def call(
+        self, method: str, path: str, token: str | None = None, body: Any = None
+    ) -> tuple[int, Any]: ...
+
+
+class Applicant:
+    """One client's run of applications, numbered ``number`` of ``clients``."""
+
+    def __init__(
+        self, client: Caller, tokens: dict[str, str], number: int, clients: int
+    ):
+        self.client = client
         self.tokens = tokens
         self.number, self.clients = number, clients
         self.sent = 0
@@ -139,7 +149,7 @@ class Applicant:
 
 
 def _client_process(port, tokens, number, clients, start_at, stop_at, results):
-    applicant = Applicant(port, tokens, number, clients)
+    applicant = Applicant(Client(port), tokens, number, clients)
     finished = 0
     try:
         applicant.application(timed=False)
