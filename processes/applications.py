@@ -389,9 +389,8 @@ def cancel_application(
     Commits.
     """
     if application.status not in ACTIVE_STATUSES:
-        raise Conflict(
-            f"application {application.tracking_number} is already {application.status}"
-        )
+        number, status = application.tracking_number, application.status
+        raise Conflict(f"application {number} is already {status}")
 
     services(session).cancel(application.instance_id, actor, reason)
     logger.info(

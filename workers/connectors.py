@@ -92,9 +92,7 @@ def check_nik(nik: str, **_: Any) -> dict[str, Any]:
 
 
 @connector("bank.confirm_payment")
-def confirm_payment(
-    reference: str, amount: float = 0, **_: Any
-) -> dict[str, Any]:
+def confirm_payment(reference: str, amount: float = 0, **_: Any) -> dict[str, Any]:
     """Fake bank confirmation: every positive payment is confirmed."""
     if not reference:
         raise ConnectorError(

@@ -1,9 +1,10 @@
 """Resident notifications: written to an outbox with the change, delivered later.
 
 A resident hears at submission, when the file is returned to them, at
-completion and when the application is cancelled. Delivery goes through an adapter; only :class:`LoggingAdapter`
-exists so far, which logs the fact of the message and marks it delivered.
-SMS and WhatsApp adapters are still to be written.
+completion and when the application is cancelled. Delivery goes through an
+adapter; only :class:`LoggingAdapter` exists so far, which logs the fact of
+the message and marks it delivered. SMS and WhatsApp adapters are still to be
+written.
 """
 
 from __future__ import annotations
