@@ -74,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
         applications,
         catalogue,
         docs,
+        integration,
         residents,
         satisfaction,
         staff,
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
         supervision,
         satisfaction,
         staff,
+        integration,
         docs,
     )
     for module in modules:

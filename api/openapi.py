@@ -69,6 +69,38 @@ OPERATIONS = (
     Operation("get", "/agencies", "List agencies", AGENCY_PAGE, query=s.PageQuery),
     Operation(
         "get",
+        "/agencies/{code}/endpoint",
+        "Show where an agency's system is pushed its tasks (admin)",
+        s.AgencyEndpointSchema,
+        path_params=CODE,
+        errors=(401, 403, 404),
+    ),
+    Operation(
+        "put",
+        "/agencies/{code}/endpoint",
+        "Push an agency's tasks to its own system (admin)",
+        s.AgencyEndpointSchema,
+        body=s.AgencyEndpointInputSchema,
+        path_params=CODE,
+        creates=True,
+        description="Each dispatch then POSTs the tasks that reached the "
+        "agency's queue to url, as JSON {agency, tasks: [{task_id, "
+        "instance_id, element_id, name, deadline, tracking_number}]} signed "
+        "in X-Terpadu-Signature: sha256=<HMAC-SHA256 of the body under "
+        "secret>. A push not answered with 2xx is sent again; receivers "
+        "treat a task id already seen as received.",
+    ),
+    Operation(
+        "delete",
+        "/agencies/{code}/endpoint",
+        "Stop pushing an agency's tasks to its system (admin)",
+        None,
+        status=204,
+        path_params=CODE,
+        errors=(401, 403, 404),
+    ),
+    Operation(
+        "get",
         "/villages",
         "List the regency's villages (desa and kelurahan)",
         VILLAGE_PAGE,
@@ -390,12 +422,10 @@ def _path_type(kind: str) -> dict[str, Any]:
 
 
 def _responses(op: Operation) -> dict[str, Any]:
-    responses: dict[str, Any] = {
-        str(op.status): {
-            "description": "success",
-            "content": {op.produces: {"schema": op.response}},
-        }
-    }
+    success: dict[str, Any] = {"description": "success"}
+    if op.response is not None:  # None: an empty answer, such as a 204
+        success["content"] = {op.produces: {"schema": op.response}}
+    responses: dict[str, Any] = {str(op.status): success}
     if op.creates:
         responses["201"] = dict(responses[str(op.status)], description="created")
     for status in op.errors:

@@ -449,6 +449,29 @@ class EscalationSchema(Schema):
     acknowledged_at = JakartaDateTime(allow_none=True)
 
 
+class AgencyEndpointInputSchema(Strict):
+    url = fields.Url(
+        required=True,
+        schemes={"http", "https"},
+        require_tld=False,
+        validate=validate.Length(max=500),
+        metadata={"description": "where the agency's system receives its tasks"},
+    )
+    secret = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=16, max=200),
+        metadata={"description": "signs each push (HMAC-SHA256); never shown again"},
+    )
+
+
+class AgencyEndpointSchema(Schema):
+    agency_code = fields.String(required=True)
+    url = fields.String(required=True)
+    updated_at = JakartaDateTime(required=True)
+    updated_by = fields.String(required=True)
+
+
 class CalendarExceptionInputSchema(Strict):
     agency_code = fields.String(load_default=None, allow_none=True, validate=CODE)
     day = fields.Date(required=True, validate=_within_calendar_years)

@@ -19,6 +19,9 @@ import engine.calendar
 import engine.models  # noqa: F401  (registers the engine's tables)
 from engine.db import Base
 
+# Fixtures kept in modules of their own, for tests in several folders.
+pytest_plugins = ["tests.agency_system"]
+
 # The read-only shared material (reference data, conformance diagrams) lies
 # beside the checkout, wherever it is cloned.
 SHARED = Path(__file__).resolve().parents[2] / "shared"

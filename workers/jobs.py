@@ -21,8 +21,11 @@ from sqlalchemy.orm import Session
 from engine import audit
 from engine.errors import Conflict
 from engine.models import OPEN_TASK_STATES, Instance, InstanceStatus, Task
+from processes.applications import Application
 
+from .agency_push import push_tasks
 from .connectors import ConnectorError, lookup
+from .models import AgencyEndpoint
 from .outbox import mark_delivered
 from .queues import SERVICE_JOB_TIMEOUT, SERVICE_RETRY
 
@@ -66,18 +69,27 @@ def _job_id() -> str | None:
 def dispatch_tasks(task_ids: list[str]) -> int:
     """Tell each task's agency that it is waiting; return how many were still open.
 
-    The relay sends one such job per agency queue and pass. Tasks closed or
+    The relay sends one such job per agency queue and pass. The back-office
+    inbox reads the tasks table; an agency with an endpoint of its own is
+    also pushed its tasks (see agency_push), and a failed push fails the job
+    before anything is marked, so the relay sends it again. Tasks closed or
     gone meanwhile are skipped; every id's outbox row is marked delivered.
     """
     with app_session() as session:
         waiting = session.execute(
-            select(Task.id, Task.instance_id, Task.agency).where(
-                Task.id.in_(task_ids), Task.state.in_(OPEN_TASK_STATES)
+            select(
+                Task.id,
+                Task.instance_id,
+                Task.agency,
+                Task.element_id,
+                Task.name,
+                Task.deadline,
+                Application.tracking_number,
             )
+            .outerjoin(Application, Application.instance_id == Task.instance_id)
+            .where(Task.id.in_(task_ids), Task.state.in_(OPEN_TASK_STATES))
         ).all()
         job_id = _job_id()
-        # The back-office inbox reads the tasks table; connected agency
-        # systems get no push yet, so the dispatch is the log line.
         for task in waiting:
             logger.info(
                 "task dispatched to agency",
@@ -88,9 +100,36 @@ def dispatch_tasks(task_ids: list[str]) -> int:
                     "job_id": job_id,
                 },
             )
+        _push_to_agency_systems(session, waiting)
         mark_delivered(session, task_ids, "dispatch_task")
         session.commit()
         return len(waiting)
+
+
+def _push_to_agency_systems(session: Session, waiting) -> None:
+    by_agency: dict[str, list[dict[str, Any]]] = {}
+    for task in waiting:
+        if task.agency:
+            by_agency.setdefault(task.agency, []).append(_pushed(task))
+    if not by_agency:
+        return
+
+    endpoints = session.scalars(
+        select(AgencyEndpoint).where(AgencyEndpoint.agency_code.in_(by_agency))
+    )
+    for endpoint in endpoints:
+        push_tasks(endpoint, by_agency[endpoint.agency_code])
+
+
+def _pushed(task) -> dict[str, Any]:
+    return {
+        "task_id": task.id,
+        "instance_id": task.instance_id,
+        "element_id": task.element_id,
+        "name": task.name,
+        "deadline": task.deadline.isoformat() if task.deadline else None,
+        "tracking_number": task.tracking_number,
+    }
 
 
 def dispatch_task(task_id: str) -> str:

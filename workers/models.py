@@ -1,4 +1,5 @@
-"""Tables of the workers: the dispatch outbox and the notification outbox.
+"""Tables of the workers: the dispatch outbox, the notification outbox, and the
+endpoints of agencies whose own systems are told of their waiting tasks.
 
 Importing this module also registers the SLA tables of :mod:`engine.sla`.
 """
@@ -63,3 +64,21 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     adapter: Mapped[str | None] = mapped_column(String(32))
+
+
+class AgencyEndpoint(Base):
+    """Where an agency's own system hears of tasks reaching its queue.
+
+    Set by an admin; ``secret`` signs each push (see workers.agency_push) and
+    is never shown again once saved.
+    """
+
+    __tablename__ = "agency_endpoints"
+
+    agency_code: Mapped[str] = mapped_column(
+        ForeignKey("agencies.code"), primary_key=True
+    )
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(200))

@@ -252,6 +252,31 @@ def save_calendar_exception(world, who):
     return world.call("PUT", "/calendar/exceptions", json=closure, **who)
 
 
+ENDPOINT = {
+    "url": "https://simpus.example/terpadu",
+    "secret": "a-secret-of-24-letters!!",
+}
+
+
+def _with_endpoint(world) -> None:
+    saved = world.call("PUT", "/agencies/DINKES/endpoint", "admin", json=ENDPOINT)
+    assert saved.status_code in (200, 201)
+
+
+def show_agency_endpoint(world, who):
+    _with_endpoint(world)
+    return world.call("GET", "/agencies/DINKES/endpoint", **who)
+
+
+def save_agency_endpoint(world, who):
+    return world.call("PUT", "/agencies/DISHUB/endpoint", json=ENDPOINT, **who)
+
+
+def remove_agency_endpoint(world, who):
+    _with_endpoint(world)
+    return world.call("DELETE", "/agencies/DINKES/endpoint", **who)
+
+
 def openapi(world, who):
     return world.call("GET", "/openapi.json", **who)
 
@@ -303,6 +328,10 @@ MATRIX = {
     ),
     list_calendar_exceptions: _statuses(admin=200),
     save_calendar_exception: _statuses(admin=201),
+    show_agency_endpoint: _statuses(admin=200),
+    # The first save creates it (201); this matrix saves once per identity.
+    save_agency_endpoint: _statuses(admin=201),
+    remove_agency_endpoint: _statuses(admin=204),
     openapi: PUBLIC,
 }
 CASES = [

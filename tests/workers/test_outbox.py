@@ -15,7 +15,9 @@ from api.extensions import db
 from engine.db import utcnow
 from engine.diagrams import DiagramFile, deploy
 from engine.models import Task
-from workers.models import OutboxMessage
+from processes.models import Agency, AgencyKind
+from workers.agency_push import signature
+from workers.models import AgencyEndpoint, OutboxMessage
 from workers.outbox import REDELIVER_AFTER, relay
 from workers.queues import RedisDispatcher
 from workers.wiring import instance_service
@@ -229,3 +231,40 @@ def test_a_worker_runs_the_batches_and_single_dispatches_queued_before_them(
     assert single.latest_result(timeout=5).return_value == "dispatched"
     assert batch.args == (batched,)
     assert batch.latest_result(timeout=5).return_value == 2
+
+
+def test_a_worker_pushes_an_agencys_tasks_to_its_own_system(
+    agencies, redis_url, workers, wait_for, agency_system
+):
+    if db.session.get(Agency, "DUKCAPIL") is None:
+        db.session.add(
+            Agency(
+                code="DUKCAPIL",
+                name_id="Dinas Kependudukan dan Pencatatan Sipil",
+                name_en="Population and Civil Registration",
+                kind=AgencyKind.SKPD,
+                head_title="Kepala Dinas",
+            )
+        )
+    secret = "dukcapil-shared-secret"
+    db.session.add(
+        AgencyEndpoint(
+            agency_code="DUKCAPIL",
+            url=agency_system.url,
+            secret=secret,
+            updated_by="admin",
+        )
+    )
+    db.session.commit()
+    first, second = _start("review_at_dukcapil", "review_at_dukcapil")
+    relay(db.session, agencies)
+
+    workers.start(redis_url, "agency.DUKCAPIL")
+
+    wait_for(lambda: all(row[2] for row in _rows().values()), timeout=20)
+    [(headers, body)] = agency_system.received
+    assert headers["X-Terpadu-Signature"] == signature(secret, body)
+    assert [t["task_id"] for t in agency_system.pushes()[0]["tasks"]] == [
+        first,
+        second,
+    ]

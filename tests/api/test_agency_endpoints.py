@@ -1,0 +1,152 @@
+"""Agencies' own systems: an admin sets an endpoint; dispatches push signed tasks.
+
+The receiving system is a real HTTP server on loopback. Without Redis the
+outbox is drained after each request, so a submission's pushes have happened
+when its answer arrives.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from api.extensions import db
+from api.models import Role, create_user
+from engine.db import utcnow
+from workers.agency_push import SIGNATURE_HEADER, signature
+from workers.models import OutboxMessage
+from workers.outbox import REDELIVER_AFTER, relay
+from workers.queues import InlineDispatcher
+
+SECRET = "dinkes-shared-secret-2026"
+
+
+@pytest.fixture
+def admin(app, api) -> str:
+    with app.app_context():
+        _, api.tokens["admin"] = create_user(db.session, "admin", Role.ADMIN)
+        db.session.commit()
+    return "admin"
+
+
+def _set_endpoint(api, admin, url: str, agency: str = "DINKES", secret=SECRET):
+    return api(
+        "PUT",
+        f"/agencies/{agency}/endpoint",
+        admin,
+        json={"url": url, "secret": secret},
+    )
+
+
+def _dispatches(app, instance_id: int) -> dict[str, OutboxMessage]:
+    """The instance's dispatch rows by the agency queue they went to."""
+    with app.app_context():
+        rows = db.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.instance_id == instance_id,
+                OutboxMessage.job == "dispatch_task",
+            )
+        ).all()
+        db.session.expunge_all()
+        return {row.queue: row for row in rows}
+
+
+def _instance_of(app, application_id: int) -> int:
+    from processes.applications import Application
+
+    with app.app_context():
+        return db.session.get(Application, application_id).instance_id
+
+
+def test_an_agency_with_an_endpoint_is_pushed_its_tasks_signed(
+    app, api, admin, permit_service, submit, agency_system
+):
+    assert _set_endpoint(api, admin, agency_system.url).status_code == 201
+
+    created = submit().json
+
+    # Only DINKES gave an endpoint; DPMPTSP works from the inbox alone.
+    assert len(agency_system.received) == 1
+    headers, body = agency_system.received[0]
+    assert headers[SIGNATURE_HEADER] == signature(SECRET, body)
+    pushed = json.loads(body)
+    dinkes_task = next(t for t in created["tasks"] if t["agency"] == "DINKES")
+    assert pushed["agency"] == "DINKES"
+    assert [t["task_id"] for t in pushed["tasks"]] == [dinkes_task["id"]]
+    assert pushed["tasks"][0]["tracking_number"] == created["tracking_number"]
+    assert "3510164107900003" not in body.decode()  # never the resident's NIK
+    rows = _dispatches(app, _instance_of(app, created["id"]))
+    assert rows["agency.DINKES"].delivered_at is not None
+
+
+def test_a_refused_push_stays_undelivered_and_goes_again(
+    app, api, admin, permit_service, submit, agency_system
+):
+    _set_endpoint(api, admin, agency_system.url)
+    agency_system.status = 503
+
+    created = submit().json
+    instance_id = _instance_of(app, created["id"])
+
+    rows = _dispatches(app, instance_id)
+    assert rows["agency.DINKES"].delivered_at is None
+    assert rows["agency.DPMPTSP"].delivered_at is not None
+    assert len(agency_system.received) == 1
+
+    # The system is back; the relay sends what was not delivered again.
+    agency_system.status = 200
+    with app.app_context():
+        later = utcnow() + REDELIVER_AFTER + timedelta(seconds=1)
+        relay(db.session, InlineDispatcher(), now=later)
+
+    assert len(agency_system.received) == 2
+    assert agency_system.pushes()[1] == agency_system.pushes()[0]
+    assert _dispatches(app, instance_id)["agency.DINKES"].delivered_at is not None
+
+
+def test_without_an_endpoint_nothing_is_pushed_any_more(
+    api, admin, permit_service, submit, agency_system
+):
+    _set_endpoint(api, admin, agency_system.url)
+    assert api("DELETE", "/agencies/DINKES/endpoint", admin).status_code == 204
+
+    submit()
+
+    assert agency_system.received == []
+    assert api("GET", "/agencies/DINKES/endpoint", admin).status_code == 404
+
+
+def test_the_endpoint_is_shown_without_its_secret(api, admin):
+    _set_endpoint(api, admin, "https://simpus.dinkes.example/terpadu")
+    replaced = _set_endpoint(api, admin, "https://simpus.dinkes.example/v2")
+
+    shown = api("GET", "/agencies/DINKES/endpoint", admin)
+
+    assert replaced.status_code == 200
+    assert shown.json["url"] == "https://simpus.dinkes.example/v2"
+    assert shown.json["updated_by"] == "admin"
+    assert SECRET not in shown.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"url": "ftp://simpus.example/x", "secret": SECRET}, "url"),
+        ({"url": "not a url", "secret": SECRET}, "url"),
+        ({"url": "https://simpus.example/x", "secret": "short"}, "secret"),
+    ],
+)
+def test_a_bad_endpoint_is_refused_naming_the_field(api, admin, body, field):
+    answer = api("PUT", "/agencies/DINKES/endpoint", admin, json=body)
+
+    assert answer.status_code == 422
+    assert answer.json["errors"][0]["field"] == field
+
+
+def test_an_unknown_agency_has_no_endpoint(api, admin):
+    answer = _set_endpoint(api, admin, "https://x.example/", agency="NOPE")
+
+    assert answer.status_code == 404
