@@ -85,8 +85,12 @@ def dispatch_tasks(task_ids: list[str]) -> int:
                 Task.name,
                 Task.deadline,
                 Application.tracking_number,
+                AgencyEndpoint,
             )
             .outerjoin(Application, Application.instance_id == Task.instance_id)
+            # In the same query: most agencies have none, and a query of its
+            # own would cost every dispatch a round trip.
+            .outerjoin(AgencyEndpoint, AgencyEndpoint.agency_code == Task.agency)
             .where(Task.id.in_(task_ids), Task.state.in_(OPEN_TASK_STATES))
         ).all()
         job_id = _job_id()
@@ -100,25 +104,22 @@ def dispatch_tasks(task_ids: list[str]) -> int:
                     "job_id": job_id,
                 },
             )
-        _push_to_agency_systems(session, waiting)
+        _push_to_agency_systems(waiting)
         mark_delivered(session, task_ids, "dispatch_task")
         session.commit()
         return len(waiting)
 
 
-def _push_to_agency_systems(session: Session, waiting) -> None:
-    by_agency: dict[str, list[dict[str, Any]]] = {}
+def _push_to_agency_systems(waiting) -> None:
+    endpoints: dict[str, AgencyEndpoint] = {}
+    tasks: dict[str, list[dict[str, Any]]] = {}
     for task in waiting:
-        if task.agency:
-            by_agency.setdefault(task.agency, []).append(_pushed(task))
-    if not by_agency:
-        return
+        if task.AgencyEndpoint is not None:
+            endpoints[task.agency] = task.AgencyEndpoint
+            tasks.setdefault(task.agency, []).append(_pushed(task))
 
-    endpoints = session.scalars(
-        select(AgencyEndpoint).where(AgencyEndpoint.agency_code.in_(by_agency))
-    )
-    for endpoint in endpoints:
-        push_tasks(endpoint, by_agency[endpoint.agency_code])
+    for agency, endpoint in endpoints.items():
+        push_tasks(endpoint, tasks[agency])
 
 
 def _pushed(task) -> dict[str, Any]:
