@@ -16,12 +16,16 @@ class AgencySystem:
     def __init__(self) -> None:
         self.received: list[tuple[dict[str, str], bytes]] = []
         self.status = 200
+        # While cleared, a push is received but not answered.
+        self.answering = threading.Event()
+        self.answering.set()
         system = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 length = int(self.headers["Content-Length"])
                 system.received.append((dict(self.headers), self.rfile.read(length)))
+                system.answering.wait(30)
                 self.send_response(system.status)
                 self.end_headers()
 
@@ -41,5 +45,6 @@ def agency_system() -> Iterator[AgencySystem]:
     thread = threading.Thread(target=system.server.serve_forever, daemon=True)
     thread.start()
     yield system
+    system.answering.set()
     system.server.shutdown()
     system.server.server_close()

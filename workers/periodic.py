@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -24,7 +25,7 @@ from engine.models import Instance, InstanceStatus
 from engine.sla import sweep
 
 from .notifications import LoggingAdapter, deliver_pending
-from .outbox import relay
+from .outbox import drain, relay
 from .queues import PERIODIC_QUEUE, Dispatcher, RedisDispatcher
 
 logger = logging.getLogger(__name__)
@@ -100,15 +101,20 @@ def _tick_id() -> str:
 class InProcessTicker:
     """Run the tick every second on a daemon thread: timers without Redis.
 
-    Meant for a single server process on a fresh machine. With several
-    processes each ticks; that is safe (ticks are idempotent) but wasteful,
-    so deployments with more than one process should set ``REDIS_URL``.
+    The same thread sends the outbox as soon as a request woke it
+    (:meth:`wake`), so without Redis a request's answer does not wait for its
+    dispatches, connector calls and pushes to agency systems: this thread is
+    the in-process queue. Meant for a single server process on a fresh
+    machine. With several processes each ticks; that is safe (ticks are
+    idempotent) but wasteful, so deployments with more than one process
+    should set ``REDIS_URL``.
     """
 
     def __init__(self, app, interval: float = TICK_INTERVAL.total_seconds()):
         self.app = app
         self.interval = interval
         self._stop = threading.Event()
+        self._woken = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name="terpadu-tick", daemon=True
         )
@@ -118,18 +124,40 @@ class InProcessTicker:
 
     def stop(self) -> None:
         self._stop.set()
+        self._woken.set()
         self._thread.join(10)
 
+    def wake(self) -> None:
+        """Send the outbox now rather than at the next tick: a request added rows."""
+        self._woken.set()
+
     def _run(self) -> None:
+        next_tick = time.monotonic() + self.interval
+        while not self._stop.is_set():
+            # Woken or not, the tick keeps its pace: a busy server must still
+            # fire timers and sweep deadlines.
+            woken = self._woken.wait(max(0.0, next_tick - time.monotonic()))
+            self._woken.clear()
+            if self._stop.is_set():
+                return
+
+            due = time.monotonic() >= next_tick
+            if due:
+                next_tick = time.monotonic() + self.interval
+            self._work(tick=due, drain_outbox=woken)
+
+    def _work(self, *, tick: bool, drain_outbox: bool) -> None:
         from api.extensions import db
 
         from .queues import InlineDispatcher
 
-        while not self._stop.wait(self.interval):
-            with self.app.app_context():
-                try:
+        with self.app.app_context():
+            try:
+                if drain_outbox:
+                    drain(db.session, InlineDispatcher())
+                if tick:
                     run_tick(db.session, InlineDispatcher())
-                except Exception:
-                    logger.exception("in-process tick failed")
-                finally:
-                    db.session.remove()
+            except Exception:
+                logger.exception("in-process tick failed")
+            finally:
+                db.session.remove()

@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 EXTENSION = "terpadu.workers"
 REDIS_DISPATCHER = "terpadu.redis_dispatcher"
+# The app's in-process ticker, when it runs without Redis.
+TICKER = "terpadu.ticker"
 # The calendar is reread this often, so admins' exceptions reach the workers.
 CALENDAR_MAX_AGE = 300.0
 
@@ -68,12 +70,20 @@ def init_app(app: Flask, settings: WorkerSettings | None = None) -> None:
 
     app.extensions[EXTENSION] = settings or WorkerSettings()
     app.cli.add_command(workers_cli)
-    if not app.config.get("REDIS_URL"):
-        app.after_request(_drain_in_process)
-        if not app.testing:
-            from .periodic import InProcessTicker
+    if app.config.get("REDIS_URL"):
+        return
 
-            InProcessTicker(app).start()
+    if app.testing:
+        # Tests read a request's dispatches as done when its answer arrives.
+        app.after_request(_drain_in_process)
+        return
+
+    from .periodic import InProcessTicker
+
+    ticker = InProcessTicker(app)
+    app.extensions[TICKER] = ticker
+    app.after_request(_wake_the_ticker)
+    ticker.start()
 
 
 def settings() -> WorkerSettings:
@@ -122,6 +132,17 @@ def dispatcher() -> Dispatcher:
         cached = (url, RedisDispatcher.from_url(url))
         current_app.extensions[REDIS_DISPATCHER] = cached
     return cached[1]
+
+
+def _wake_the_ticker(response):
+    from api.extensions import db
+
+    from .outbox import ROWS_ADDED
+
+    # The answer goes now; the ticker's thread sends what the request added.
+    if db.session.info.pop(ROWS_ADDED, False):
+        current_app.extensions[TICKER].wake()
+    return response
 
 
 def _drain_in_process(response):

@@ -13,15 +13,19 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from api import create_app
 from api.extensions import db
 from api.models import Role, create_user
 from engine.db import utcnow
+from tests.waiting import wait_for
 from workers.agency_push import SIGNATURE_HEADER, signature
 from workers.models import OutboxMessage
 from workers.outbox import REDELIVER_AFTER, relay
 from workers.queues import InlineDispatcher
+from workers.wiring import TICKER
 
 SECRET = "dinkes-shared-secret-2026"
+NIK = "3510164107900003"
 
 
 @pytest.fixture
@@ -150,3 +154,47 @@ def test_an_unknown_agency_has_no_endpoint(api, admin):
     answer = _set_endpoint(api, admin, "https://x.example/", agency="NOPE")
 
     assert answer.status_code == 404
+
+
+def test_without_redis_an_answer_does_not_wait_for_its_pushes(
+    app, api, admin, permit_service, agency_system
+):
+    # A server as `make run` starts it: no Redis, not testing, so the
+    # in-process ticker's thread sends the outbox, woken by the request.
+    served = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "REDIS_URL": None,
+            "TRACK_RATE_LIMIT": "1000 per minute",
+        }
+    )
+    _set_endpoint(api, admin, agency_system.url)
+    agency_system.answering.clear()
+    body = {
+        "service_code": "DPMPTSP-900",
+        "applicant": {"nik": NIK, "name": "Siti Aminah", "phone": "081234567890"},
+        "village_code": "35.10.16.2001",
+        "data": {},
+    }
+    headers = {"Authorization": f"Bearer {api.tokens['counter']}"}
+    try:
+        created = served.test_client().post(
+            "/api/v1/applications", json=body, headers=headers
+        )
+        assert created.status_code == 201
+
+        # Answered, while the agency's system has the push and holds it.
+        wait_for(lambda: agency_system.received, timeout=10)
+        instance_id = _instance_of(app, created.json["id"])
+        assert _dispatches(app, instance_id)["agency.DINKES"].delivered_at is None
+
+        agency_system.answering.set()
+        wait_for(
+            lambda: _dispatches(app, instance_id)["agency.DINKES"].delivered_at,
+            timeout=10,
+        )
+    finally:
+        agency_system.answering.set()
+        served.extensions[TICKER].stop()
+        with served.app_context():
+            db.engine.dispose()

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from api.extensions import db
 from engine.db import Base
 from engine.diagrams import DiagramFile, deploy
 from engine.models import Task
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 RQ = ROOT / ".venv" / "bin" / "rq"
@@ -191,17 +191,6 @@ def workers(redis_lock, postgres_url, tmp_path):
     yield started
     started.stop_all()
     sys.stdout.write(started.logs()[-4000:])
-
-
-def wait_for(condition, timeout: float, interval: float = 0.1):
-    """Poll ``condition`` until it returns something truthy; fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 def open_tasks(instance_id: int) -> list[Task]:
