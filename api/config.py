@@ -8,6 +8,10 @@ TOKEN_CACHE_SECONDS
                How long a process trusts a bearer token it has checked, before
                asking the database again (see api.auth.TokenCache); 0 asks on
                every request. Default: 30.
+SMS_GATEWAY_URL, SMS_GATEWAY_TOKEN
+               Where residents' text messages are sent, and the bearer token
+               for it (see workers.notifications). Default: unset, messages
+               are only logged.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ class Settings:
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
     max_upload_mb: int = 5
     token_cache_seconds: float = 30.0
+    sms_gateway_url: str | None = None
+    sms_gateway_token: str | None = None
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -33,6 +39,8 @@ class Settings:
             secret_key=os.environ.get("SECRET_KEY") or secrets.token_hex(32),
             max_upload_mb=int(os.environ.get("MAX_UPLOAD_MB", "5")),
             token_cache_seconds=float(os.environ.get("TOKEN_CACHE_SECONDS", "30")),
+            sms_gateway_url=os.environ.get("SMS_GATEWAY_URL") or None,
+            sms_gateway_token=os.environ.get("SMS_GATEWAY_TOKEN") or None,
         )
 
     def flask_config(self, instance_path: str) -> dict:
@@ -50,6 +58,8 @@ class Settings:
             "TOKEN_CACHE_SECONDS": self.token_cache_seconds,
             # Tokens a process remembers at once; the least recently used go.
             "TOKEN_CACHE_SIZE": 4096,
+            "SMS_GATEWAY_URL": self.sms_gateway_url,
+            "SMS_GATEWAY_TOKEN": self.sms_gateway_token,
             "JSON_SORT_KEYS": False,
         }
 

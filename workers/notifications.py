@@ -2,9 +2,10 @@
 
 A resident hears at submission, when the file is returned to them, at
 completion and when the application is cancelled. Delivery goes through an
-adapter; only :class:`LoggingAdapter` exists so far, which logs the fact of
-the message and marks it delivered. SMS and WhatsApp adapters are still to be
-written.
+adapter: :class:`SmsGatewayAdapter` when ``SMS_GATEWAY_URL`` is set, which
+sends the applicant's phone a message in Indonesian naming the tracking
+number; otherwise :class:`LoggingAdapter`, which only logs that a message was
+due. Neither logs a phone number or a NIK.
 """
 
 from __future__ import annotations
@@ -90,7 +91,31 @@ def _add(
 class DeliveryAdapter(Protocol):
     name: str
 
-    def deliver(self, notification: Notification) -> None: ...
+    def deliver(self, notification: Notification) -> None:
+        """Send the message; raise DeliveryFailed to leave it for a later try."""
+        ...
+
+
+class DeliveryFailed(RuntimeError):
+    """The message could not be handed over now; it stays pending."""
+
+
+# What the resident reads, by kind; {number} is the tracking number.
+RESIDENT_MESSAGES = {
+    NotificationKind.SUBMITTED: (
+        "Permohonan {number} telah diterima di Mal Pelayanan Publik. "
+        "Simpan nomor ini untuk melacak permohonan Anda."
+    ),
+    NotificationKind.RETURNED_TO_APPLICANT: (
+        "Permohonan {number} menunggu kelengkapan dari Anda. "
+        "Lacak permohonan atau datang ke loket untuk rinciannya."
+    ),
+    NotificationKind.COMPLETED: (
+        "Permohonan {number} telah selesai diproses. "
+        "Lihat hasilnya dengan melacak nomor ini bersama NIK Anda."
+    ),
+    NotificationKind.CANCELLED: "Permohonan {number} telah dibatalkan.",
+}
 
 
 class LoggingAdapter:
@@ -109,10 +134,70 @@ class LoggingAdapter:
         )
 
 
+class SmsGatewayAdapter:
+    """Text the applicant through an SMS gateway's HTTP API.
+
+    POSTs ``{"to": phone, "message": text}`` with ``Authorization: Bearer
+    <token>``; any answer but 2xx, or none within the timeout, fails the
+    delivery. Instances without an application (none is a resident's) have
+    nobody to text and count as delivered.
+    """
+
+    name = "sms"
+    timeout_seconds = 10
+
+    def __init__(self, url: str, token: str | None = None) -> None:
+        self.url, self.token = url, token
+
+    def deliver(self, notification: Notification) -> None:
+        # Imported here: only processes that run the tick deliver messages.
+        import requests
+
+        from processes.applications import Application
+
+        session = Session.object_session(notification)
+        application = session.scalar(
+            select(Application).where(
+                Application.instance_id == notification.instance_id
+            )
+        )
+        if application is None:
+            return
+
+        text = RESIDENT_MESSAGES[NotificationKind(notification.kind)]
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        try:
+            answer = requests.post(
+                self.url,
+                json={
+                    "to": application.applicant_phone,
+                    "message": text.format(number=application.tracking_number),
+                },
+                headers=headers,
+                timeout=self.timeout_seconds,
+                allow_redirects=False,
+            )
+        except requests.RequestException as failure:
+            raise DeliveryFailed(type(failure).__name__) from failure
+        if not 200 <= answer.status_code < 300:
+            raise DeliveryFailed(f"the gateway answered {answer.status_code}")
+
+
+def adapter_for(config) -> DeliveryAdapter:
+    """The adapter an app's configuration asks for."""
+    if config.get("SMS_GATEWAY_URL"):
+        return SmsGatewayAdapter(config["SMS_GATEWAY_URL"], config["SMS_GATEWAY_TOKEN"])
+    return LoggingAdapter()
+
+
 def deliver_pending(
     session: Session, adapter: DeliveryAdapter, limit: int = 200
 ) -> int:
-    """Deliver pending notifications through ``adapter``; return how many. Commits."""
+    """Deliver pending notifications through ``adapter``; return how many. Commits.
+
+    Stops at the first failed delivery, as the gateway is likely down: that
+    message and the rest stay pending for the next tick.
+    """
     pending = session.scalars(
         select(Notification)
         .where(Notification.delivered_at.is_(None))
@@ -120,9 +205,23 @@ def deliver_pending(
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
+    delivered = 0
     for notification in pending:
-        adapter.deliver(notification)
+        try:
+            adapter.deliver(notification)
+        except DeliveryFailed as failure:
+            logger.warning(
+                "resident notification not delivered; will retry",
+                extra={
+                    "notification_id": notification.id,
+                    "instance_id": notification.instance_id,
+                    "adapter": adapter.name,
+                    "error": str(failure),
+                },
+            )
+            break
         notification.delivered_at, notification.adapter = utcnow(), adapter.name
+        delivered += 1
 
     session.commit()
-    return len(pending)
+    return delivered

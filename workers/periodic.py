@@ -24,7 +24,7 @@ from engine.errors import EngineError
 from engine.models import Instance, InstanceStatus
 from engine.sla import sweep
 
-from .notifications import LoggingAdapter, deliver_pending
+from .notifications import LoggingAdapter, adapter_for, deliver_pending
 from .outbox import drain, relay
 from .queues import PERIODIC_QUEUE, Dispatcher, RedisDispatcher
 
@@ -63,13 +63,20 @@ def run_tick(
     report = sweep(session, now)
     session.commit()
     relayed = relay(session, dispatcher, now=now)
-    delivered = deliver_pending(session, LoggingAdapter())
+    delivered = deliver_pending(session, _notification_adapter())
     return {
         "timers": fired,
         "escalations": report.escalations,
         "relayed": relayed,
         "notifications": delivered,
     }
+
+
+def _notification_adapter():
+    from flask import current_app, has_app_context
+
+    # Outside an app (a bare session in a script), messages are only logged.
+    return adapter_for(current_app.config) if has_app_context() else LoggingAdapter()
 
 
 def tick() -> dict:
