@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
-from rq import get_current_job
+from rq import Retry, get_current_job
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,9 +27,12 @@ from .agency_push import push_tasks
 from .connectors import ConnectorError, lookup
 from .models import AgencyEndpoint
 from .outbox import mark_delivered
-from .queues import SERVICE_JOB_TIMEOUT, SERVICE_RETRY
 
 logger = logging.getLogger(__name__)
+
+# Service-task jobs: attempts after the first, and the pause before each.
+SERVICE_RETRY = Retry(max=3, interval=[1, 2, 4])
+SERVICE_JOB_TIMEOUT = 30
 
 _app: Flask | None = None
 

@@ -13,17 +13,15 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from redis import Redis
-from rq import Queue, Retry
+
+# rq itself is imported where a job is enqueued: API processes only write the
+# outbox (the workers relay it), so they are spared its memory.
 
 logger = logging.getLogger(__name__)
 
 PERIODIC_QUEUE = "terpadu.periodic"
 # Tasks with no agency lane (rare: an unbound diagram) go to the Mall's own queue.
 MALL_QUEUE = "agency.MALL"
-
-# Service-task jobs: attempts after the first, and the pause before each.
-SERVICE_RETRY = Retry(max=3, interval=[1, 2, 4])
-SERVICE_JOB_TIMEOUT = 30
 
 
 def agency_queue(agency: str | None) -> str:
@@ -48,6 +46,8 @@ class RedisDispatcher:
         return cls(Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5))
 
     def send(self, queue: str, job: str, args: list[Any], *, job_id: str) -> None:
+        from rq import Queue
+
         from . import jobs
 
         function, options = jobs.REGISTRY[job]
@@ -62,6 +62,8 @@ class RedisDispatcher:
         pass
 
     def send_in(self, delay: timedelta, queue: str, job: str, *, job_id: str) -> None:
+        from rq import Queue
+
         from . import jobs
 
         function, options = jobs.REGISTRY[job]
