@@ -165,15 +165,21 @@ def application_for(
     """Return an application ``user`` may read; 404 otherwise, so none leak."""
     application = None
     if 0 < application_id <= MAX_ID:
-        application = session.get(Application, application_id)
-    if application is None or not _may_read(session, user, application):
+        application = session.scalar(
+            applications_in_scope(user).where(Application.id == application_id)
+        )
+    if application is None:
         raise Missing(f"application {application_id} does not exist")
 
     return application
 
 
 def applications_in_scope(user: Identity) -> Select:
-    """The applications ``user`` may read, as a query; the same rule as below."""
+    """The applications ``user`` may read, as a query, for one file or a list.
+
+    Admins and the regent read all; a counter clerk what they submitted; an
+    officer or agency head those their agency has a task in.
+    """
     query = select(Application)
     if user.role == Role.ADMIN or user.is_regent:
         return query
@@ -186,26 +192,6 @@ def applications_in_scope(user: Identity) -> Select:
         exists().where(
             Task.instance_id == Application.instance_id,
             Task.agency == user.agency_code,
-        )
-    )
-
-
-def _may_read(session: Session, user: Identity, application: Application) -> bool:
-    if user.role == Role.ADMIN or user.is_regent:
-        return True
-    if user.role == Role.COUNTER:
-        return application.submitted_by == user.name
-    if user.role not in (Role.OFFICER, Role.SUPERVISOR):
-        return False
-
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    Task.instance_id == application.instance_id,
-                    Task.agency == user.agency_code,
-                )
-            )
         )
     )
 
