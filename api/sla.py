@@ -33,11 +33,8 @@ TASK_GROUPS = {
     "service": Application.service_code,
     "village": Application.village_code,
 }
-APPLICATION_GROUPS = {
-    "agency": SlaClock.agency,
-    "service": Application.service_code,
-    "village": Application.village_code,
-}
+# An application's agency is the one answerable for it, on its SLA clock.
+APPLICATION_GROUPS = TASK_GROUPS | {"agency": SlaClock.agency}
 COUNT_COLUMNS = (
     "on_track",
     "at_risk",
@@ -59,22 +56,23 @@ def summary(
     count everything.
     """
     if counted == "applications":
-        key, agency = APPLICATION_GROUPS[group_by], SlaClock.agency
+        groups = APPLICATION_GROUPS
         query = (
-            select(key.label("key"), *_application_counts())
+            select(groups[group_by].label("key"), *_application_counts())
             .select_from(SlaClock)
             .join(Application, Application.instance_id == SlaClock.instance_id)
         )
     else:
-        key, agency = TASK_GROUPS[group_by], Task.agency
+        groups = TASK_GROUPS
         query = (
-            select(key.label("key"), *_task_counts())
+            select(groups[group_by].label("key"), *_task_counts())
             .select_from(Task)
             .outerjoin(Application, Application.instance_id == Task.instance_id)
         )
     if not (user.role == "admin" or user.is_regent or user.role == "analyst"):
-        query = query.where(agency == user.agency_code)
+        query = query.where(groups["agency"] == user.agency_code)
 
+    key = groups[group_by]
     query = query.group_by(key).order_by(key)
     return [dict(row._mapping) for row in session.execute(query)]
 

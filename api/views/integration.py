@@ -6,7 +6,6 @@ See workers.agency_push for what is sent and how it is signed.
 from __future__ import annotations
 
 from flask import Blueprint
-from sqlalchemy import select
 
 from engine.db import utcnow
 from processes.models import Agency
@@ -58,7 +57,7 @@ def remove_endpoint(code: str):
 
 
 def _agency(code: str) -> Agency:
-    agency = db.session.scalar(select(Agency).where(Agency.code == code))
+    agency = db.session.get(Agency, code)
     if agency is None:
         raise Missing(f"agency {code} does not exist")
 
