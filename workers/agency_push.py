@@ -7,7 +7,7 @@ of the body under the agency's secret, in ``X-Terpadu-Signature:
 sha256=<hex>``. The body names tasks and tracking numbers, never a resident's
 NIK or name: the agency's system reads the rest through the API.
 
-A push that fails (no answer, or any status but 2xx) raises, so the job fails
+A push that fails (see outbound) raises, so the job fails
 and its outbox rows stay undelivered; the relay sends them again. Delivery is
 therefore at least once, and a receiver should treat a task id it has seen as
 already received.
@@ -21,17 +21,12 @@ import json
 import logging
 from typing import Any
 
+from . import outbound
 from .models import AgencyEndpoint
 
 logger = logging.getLogger(__name__)
 
-# An agency system slower than this is treated as down; the push is retried.
-PUSH_TIMEOUT_SECONDS = 10
 SIGNATURE_HEADER = "X-Terpadu-Signature"
-
-
-class PushFailed(RuntimeError):
-    """An agency's system did not take the push; its tasks go again later."""
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -41,11 +36,7 @@ def signature(secret: str, body: bytes) -> str:
 
 
 def push_tasks(endpoint: AgencyEndpoint, tasks: list[dict[str, Any]]) -> None:
-    """POST ``tasks`` to the agency's endpoint; raise PushFailed unless it took them."""
-    # Imported here: only processes that run jobs push, and the API's
-    # processes are kept from carrying the HTTP client's memory.
-    import requests
-
+    """POST ``tasks`` to the agency's endpoint; OutboundFailed unless it took them."""
     body = json.dumps(
         {"agency": endpoint.agency_code, "tasks": tasks}, separators=(",", ":")
     ).encode()
@@ -53,22 +44,7 @@ def push_tasks(endpoint: AgencyEndpoint, tasks: list[dict[str, Any]]) -> None:
         "Content-Type": "application/json",
         SIGNATURE_HEADER: signature(endpoint.secret, body),
     }
-    try:
-        answer = requests.post(
-            endpoint.url,
-            data=body,
-            headers=headers,
-            timeout=PUSH_TIMEOUT_SECONDS,
-            # A redirect would resend the signed body somewhere not chosen.
-            allow_redirects=False,
-        )
-    except requests.RequestException as failure:
-        raise PushFailed(
-            f"{endpoint.agency_code} did not answer: {type(failure).__name__}"
-        ) from failure
-
-    if not 200 <= answer.status_code < 300:
-        raise PushFailed(f"{endpoint.agency_code} answered {answer.status_code}")
+    outbound.post(endpoint.url, body=body, headers=headers)
     logger.info(
         "tasks pushed to agency system",
         extra={"agency": endpoint.agency_code, "tasks": len(tasks)},

@@ -21,9 +21,9 @@ def tick_command() -> None:
     from api.extensions import db
 
     from .periodic import run_tick
-    from .wiring import dispatcher
+    from .wiring import dispatcher, notification_adapter
 
-    click.echo(run_tick(db.session, dispatcher()))
+    click.echo(run_tick(db.session, dispatcher(), notification_adapter()))
 
 
 @workers_cli.command("start")

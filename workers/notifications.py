@@ -10,6 +10,7 @@ due. Neither logs a phone number or a NIK.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Protocol
 
@@ -21,7 +22,9 @@ from engine.db import utcnow
 from engine.instances import InstanceChange
 from engine.models import InstanceStatus
 
+from . import outbound
 from .models import Notification, NotificationKind
+from .outbound import OutboundFailed
 
 logger = logging.getLogger(__name__)
 
@@ -92,12 +95,8 @@ class DeliveryAdapter(Protocol):
     name: str
 
     def deliver(self, notification: Notification) -> None:
-        """Send the message; raise DeliveryFailed to leave it for a later try."""
+        """Send the message; raise OutboundFailed to leave it for a later try."""
         ...
-
-
-class DeliveryFailed(RuntimeError):
-    """The message could not be handed over now; it stays pending."""
 
 
 # What the resident reads, by kind; {number} is the tracking number.
@@ -138,21 +137,16 @@ class SmsGatewayAdapter:
     """Text the applicant through an SMS gateway's HTTP API.
 
     POSTs ``{"to": phone, "message": text}`` with ``Authorization: Bearer
-    <token>``; any answer but 2xx, or none within the timeout, fails the
-    delivery. Instances without an application (none is a resident's) have
+    <token>``; a failure (see outbound) leaves the message pending. Instances without an application (none is a resident's) have
     nobody to text and count as delivered.
     """
 
     name = "sms"
-    timeout_seconds = 10
 
     def __init__(self, url: str, token: str | None = None) -> None:
         self.url, self.token = url, token
 
     def deliver(self, notification: Notification) -> None:
-        # Imported here: only processes that run the tick deliver messages.
-        import requests
-
         from processes.applications import Application
 
         session = Session.object_session(notification)
@@ -165,22 +159,14 @@ class SmsGatewayAdapter:
             return
 
         text = RESIDENT_MESSAGES[NotificationKind(notification.kind)]
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        try:
-            answer = requests.post(
-                self.url,
-                json={
-                    "to": application.applicant_phone,
-                    "message": text.format(number=application.tracking_number),
-                },
-                headers=headers,
-                timeout=self.timeout_seconds,
-                allow_redirects=False,
-            )
-        except requests.RequestException as failure:
-            raise DeliveryFailed(type(failure).__name__) from failure
-        if not 200 <= answer.status_code < 300:
-            raise DeliveryFailed(f"the gateway answered {answer.status_code}")
+        message = {
+            "to": application.applicant_phone,
+            "message": text.format(number=application.tracking_number),
+        }
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        outbound.post(self.url, body=json.dumps(message).encode(), headers=headers)
 
 
 def adapter_for(config) -> DeliveryAdapter:
@@ -209,7 +195,7 @@ def deliver_pending(
     for notification in pending:
         try:
             adapter.deliver(notification)
-        except DeliveryFailed as failure:
+        except OutboundFailed as failure:
             logger.warning(
                 "resident notification not delivered; will retry",
                 extra={

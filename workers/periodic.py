@@ -24,7 +24,7 @@ from engine.errors import EngineError
 from engine.models import Instance, InstanceStatus
 from engine.sla import sweep
 
-from .notifications import LoggingAdapter, adapter_for, deliver_pending
+from .notifications import DeliveryAdapter, adapter_for, deliver_pending
 from .outbox import drain, relay
 from .queues import PERIODIC_QUEUE, Dispatcher, RedisDispatcher
 
@@ -55,7 +55,10 @@ def fire_due_timers(session: Session, now: datetime) -> int:
 
 
 def run_tick(
-    session: Session, dispatcher: Dispatcher, now: datetime | None = None
+    session: Session,
+    dispatcher: Dispatcher,
+    notifications: DeliveryAdapter,
+    now: datetime | None = None,
 ) -> dict:
     """Do one round of periodic work. Commits."""
     now = now or utcnow()
@@ -63,7 +66,7 @@ def run_tick(
     report = sweep(session, now)
     session.commit()
     relayed = relay(session, dispatcher, now=now)
-    delivered = deliver_pending(session, _notification_adapter())
+    delivered = deliver_pending(session, notifications)
     return {
         "timers": fired,
         "escalations": report.escalations,
@@ -72,22 +75,15 @@ def run_tick(
     }
 
 
-def _notification_adapter():
-    from flask import current_app, has_app_context
-
-    # Outside an app (a bare session in a script), messages are only logged.
-    return adapter_for(current_app.config) if has_app_context() else LoggingAdapter()
-
-
 def tick() -> dict:
     """The RQ job: one round of periodic work, then schedule the next round."""
     from .jobs import app_session
-    from .wiring import dispatcher
+    from .wiring import dispatcher, notification_adapter
 
     with app_session() as session:
         chosen = dispatcher()
         try:
-            return run_tick(session, chosen)
+            return run_tick(session, chosen, notification_adapter())
         finally:
             if isinstance(chosen, RedisDispatcher):
                 chosen.send_in(TICK_INTERVAL, PERIODIC_QUEUE, "tick", job_id=_tick_id())
@@ -163,7 +159,8 @@ class InProcessTicker:
                 if drain_outbox:
                     drain(db.session, InlineDispatcher())
                 if tick:
-                    run_tick(db.session, InlineDispatcher())
+                    notifications = adapter_for(self.app.config)
+                    run_tick(db.session, InlineDispatcher(), notifications)
             except Exception:
                 logger.exception("in-process tick failed")
             finally:

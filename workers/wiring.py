@@ -24,7 +24,7 @@ from engine.models import Instance, Task
 from engine.sla import SlaDeadlines, SlaListener
 from processes.applications import sync_application
 
-from .notifications import record_notifications
+from .notifications import DeliveryAdapter, adapter_for, record_notifications
 from .outbox import record_dispatches
 from .queues import Dispatcher, InlineDispatcher, RedisDispatcher
 
@@ -111,6 +111,11 @@ def instance_service(session: Session, **options) -> InstanceService:
         listeners=[*options.pop("listeners", ()), *listeners],
         **options,
     )
+
+
+def notification_adapter() -> DeliveryAdapter:
+    """How the app's residents are told: its SMS gateway, or the log."""
+    return adapter_for(current_app.config)
 
 
 def dispatcher() -> Dispatcher:
