@@ -44,7 +44,8 @@ def _recreate(admin, name: str) -> None:
     with admin.connect() as connection:
         connection.execute(
             text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = :n"
             ),
             {"n": name},
         )
@@ -167,7 +168,7 @@ def redis_for_bench() -> str | None:
 def rq_worker(
     database_url: str, redis_url: str
 ) -> AbstractContextManager[subprocess.Popen]:
-    """One ``rq worker`` on every queue, with the periodic tick, as production runs it."""
+    """One ``rq worker`` on every queue, with the periodic tick, as in production."""
     env = localservers.environment(database_url, redis_url)
     return localservers.rq_worker(env, log=WORKER_LOG_FILE)
 

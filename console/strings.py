@@ -143,7 +143,9 @@ INDONESIAN: dict[str, str] = {
     "dashboard_chart_tasks_agency": "Tugas terbuka per instansi",
     "dashboard_chart_tasks_service": "Tugas terbuka per layanan",
     "dashboard_chart_tasks_village": "Tugas terbuka per desa/kelurahan",
-    "dashboard_chart_applications_agency": "Permohonan berjalan per instansi penanggung jawab",
+    "dashboard_chart_applications_agency": (
+        "Permohonan berjalan per instansi penanggung jawab"
+    ),
     "dashboard_chart_applications_service": "Permohonan berjalan per layanan",
     "dashboard_chart_applications_village": "Permohonan berjalan per desa/kelurahan",
     "dashboard_export": "Unduh CSV",

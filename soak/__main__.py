@@ -202,9 +202,10 @@ def _report(results: dict) -> int:
     print(f"{'operation':<10} {'count':>7} {'p50 ms':>8} {'p95 ms':>8}  statuses")
     for operation in sorted(latencies):
         times = sorted(latencies[operation])
+        counted = dict(sorted(statuses[operation].items()))
         print(
             f"{operation:<10} {len(times):>7} {_quantile(times, 0.5):>8.1f} "
-            f"{_quantile(times, 0.95):>8.1f}  {dict(sorted(statuses[operation].items()))}"
+            f"{_quantile(times, 0.95):>8.1f}  {counted}"
         )
     return 1 if error_count or client_failures else 0
 

@@ -26,7 +26,7 @@ APPLICATION = {"applicant": "Siti", "area": 30}
 
 @pytest.fixture
 def fresh(db_session):
-    """Open new sessions and services on the same database: other requests, in effect."""
+    """Open sessions and services of their own: other requests, in effect."""
     opened: list[Session] = []
 
     def open_one() -> tuple[Session, InstanceService]:
