@@ -3,20 +3,28 @@
 The console is registered on the app here when the factory does not do it
 yet. ``staff`` holds a bearer token per user; ``filed`` is an application
 started through the JSON API by the counter clerk, as the console does it.
+The browser tests' site, served on a real port, and their Chromium tabs are
+at the end.
 """
 
 from __future__ import annotations
 
+import itertools
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from werkzeug.serving import make_server
 
 from api import create_app
 from api.extensions import db
 from api.models import Role, create_user
 from console import blueprint
 from processes.models import Agency, AgencyKind, RegionLevel
-from tests.conftest import add_regions
+from tests.conftest import add_regions, empty_all_tables
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
 SERVICE = "DPMPTSP-901"
@@ -163,3 +171,170 @@ def client(app):
 def filed(client, staff) -> dict:
     offer_service(client, staff)
     return file_application(client, staff)
+
+
+# -- the site of the browser tests (test_browser*.py) -----------------------------
+# Each of those modules serves a site of its own, once on SQLite and once on
+# PostgreSQL, and opens tabs on it in Debian's Chromium through Playwright.
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WAIT_MS = 15_000
+SURVEY_SERVICE = "DPMPTSP-902"
+FORM_SERVICE = "DPMPTSP-903"
+# The clerk of the Kebalenan village office, and a resident of Pakis next door.
+KEBALENAN, PAKIS = "35.10.16.1003", "35.10.16.1001"
+# Region 351016 (Banyuwangi), born 1 July 1990 (a woman: day + 40); the last
+# four digits are a serial, so each application has a resident of its own.
+NIK_PREFIX = "351016410790"
+SERIALS = itertools.count(101)
+
+
+def fresh_nik() -> str:
+    return f"{NIK_PREFIX}{next(SERIALS):04d}"
+
+
+@dataclass
+class Site:
+    base: str
+    tokens: dict[str, str]
+    app: Flask
+
+    def file(self, service: str = "DPMPTSP-901") -> dict:
+        """File an application for a new resident as the counter clerk (API)."""
+        nik = fresh_nik()
+        filed = file_application(self.app.test_client(), self.tokens, nik, service)
+        return {**filed, "nik": nik}
+
+
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def site(request, tmp_path_factory) -> Iterator[Site]:
+    """Serve a console with two services offered; yield its address and tokens."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'console.sqlite'}"
+    app = build_app(url)
+    tokens = add_staff(app)
+    add_villages(app)
+    with app.app_context():
+        _, tokens["village_clerk"] = create_user(
+            db.session, "village_clerk", Role.COUNTER, village_code=KEBALENAN
+        )
+        _, tokens["colleague"] = create_user(
+            db.session, "colleague", Role.OFFICER, agency_code="DPMPTSP"
+        )
+        db.session.commit()
+    offer_service(app.test_client(), tokens)
+    offer_service(app.test_client(), tokens, "survey_permit", SURVEY_SERVICE)
+    offer_service(app.test_client(), tokens, "form_permit", FORM_SERVICE)
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Site(f"http://127.0.0.1:{server.server_port}", tokens, app)
+
+    server.shutdown()
+    thread.join()
+    server.server_close()
+    with app.app_context():
+        db.session.remove()
+        if request.param == "postgresql":
+            empty_all_tables(db.engine)
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+class Tab:
+    """A page that records console errors and uncaught exceptions."""
+
+    def __init__(self, browser, base: str):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(WAIT_MS)
+        self.base = base
+        self.errors: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def sign_in(self, token: str) -> None:
+        self.page.goto(f"{self.base}/console/login")
+        self.page.fill("#token", token)
+        self.page.click("#login-form button[type=submit]")
+        self.page.wait_for_selector("#message:has-text('Token tersimpan')")
+
+    def shoot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def tabs(browser, site) -> Iterator:
+    """Open tabs with ``tabs()``; each must end without a console error."""
+    opened: list[Tab] = []
+
+    def open_tab() -> Tab:
+        opened.append(Tab(browser, site.base))
+        return opened[-1]
+
+    yield open_tab
+
+    for tab in opened:
+        tab.close()
+    assert [error for tab in opened for error in tab.errors] == []
+
+
+@pytest.fixture
+def tab(tabs) -> Tab:
+    return tabs()
+
+
+@pytest.fixture
+def application(site) -> dict:
+    """An application just filed for a new resident; its task waits at DPMPTSP."""
+    return site.file()
+
+
+@pytest.fixture
+def completed(site) -> dict:
+    """An application whose one task the licensing officer has completed."""
+    filed = site.file()
+    complete_first_task(site.app.test_client(), site.tokens, filed)
+    return filed
+
+
+def as_regent(site: Site, path: str, **query):
+    """GET ``/api/v1{path}`` as the regent, to compare a page with the API."""
+    headers = {"Authorization": f"Bearer {site.tokens['regent']}"}
+    return site.app.test_client().get(
+        f"/api/v1{path}", headers=headers, query_string=query
+    )

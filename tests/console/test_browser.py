@@ -1,20 +1,17 @@
-"""The console in a real browser: Debian's Chromium driven by Playwright.
+"""The console in a real browser, as staff use it: Debian's Chromium via Playwright.
 
-A counter clerk starts an application and prints the receipt, then calls the
-next queue number the hall screen shows; a village office's clerk records a
-resident's village, which the dashboard groups by; an officer claims,
-releases, claims again and completes a task, and cannot release a colleague's;
-an analyst adds a task to a diagram in bpmn-js, sees the server's objection on
-the offending flow, fixes it, deploys a new version and opens the old one; a
-supervisor watches the SLA chart change; a resident tracks a completed
-application and its timeline, downloads its PDF, verifies the code and rates
-the service, and the index shows on the dashboard. No page may log a console
-error.
+A counter clerk starts an application and prints the receipt, lists what
+they filed and cancels one, then calls the next queue number the hall screen
+shows; a village office's clerk records a resident's village, which the
+dashboard groups by; an officer claims, releases, claims again and completes
+a task, and cannot release a colleague's; a supervisor watches the SLA chart
+change, groups and counts it, downloads it and acknowledges an escalation.
+No page may log a console error.
 
 Each test makes its own applications through fixtures (a fresh NIK each), so
 the tests run in any order. The whole module runs once on SQLite and once on
-PostgreSQL. Screenshots of each page go to ``screenshots/`` at the repository
-root.
+PostgreSQL (the site and tabs are tests/console/conftest.py's). Screenshots
+of each page go to ``screenshots/`` at the repository root.
 
 Skipped when Chromium (``/usr/bin/chromium``) or the playwright package is
 missing; ``make setup`` installs both.
@@ -24,50 +21,25 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import re
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from flask import Flask
-from werkzeug.serving import make_server
 
 from api.extensions import db
-from api.models import Role, create_user
 from engine.db import utcnow
-from processes.satisfaction import ELEMENTS
-from tests.conftest import empty_all_tables
 from tests.console.conftest import (
-    add_staff,
-    add_villages,
-    build_app,
-    complete_first_task,
-    file_application,
-    offer_service,
+    CHROMIUM,
+    FORM_SERVICE,
+    KEBALENAN,
+    PAKIS,
+    as_regent,
+    fresh_nik,
 )
 
-sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-WAIT_MS = 15_000
-SURVEY_SERVICE = "DPMPTSP-902"
-FORM_SERVICE = "DPMPTSP-903"
-# The clerk of the Kebalenan village office, and a resident of Pakis next door.
-KEBALENAN, PAKIS = "35.10.16.1003", "35.10.16.1001"
 SUMMARY_COLUMNS = (
     "on_track",
     "at_risk",
@@ -75,147 +47,11 @@ SUMMARY_COLUMNS = (
     "completed_within",
     "completed_after",
 )
-# Region 351016 (Banyuwangi), born 1 July 1990 (a woman: day + 40); the last
-# four digits are a serial, so each application has a resident of its own.
-NIK_PREFIX = "351016410790"
-SERIALS = itertools.count(101)
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium"),
 ]
-
-
-def fresh_nik() -> str:
-    return f"{NIK_PREFIX}{next(SERIALS):04d}"
-
-
-@dataclass
-class Site:
-    base: str
-    tokens: dict[str, str]
-    app: Flask
-
-    def file(self, service: str = "DPMPTSP-901") -> dict:
-        """File an application for a new resident as the counter clerk (API)."""
-        nik = fresh_nik()
-        filed = file_application(self.app.test_client(), self.tokens, nik, service)
-        return {**filed, "nik": nik}
-
-
-@pytest.fixture(
-    scope="module",
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
-)
-def site(request, tmp_path_factory) -> Iterator[Site]:
-    """Serve a console with two services offered; yield its address and tokens."""
-    if request.param == "postgresql":
-        url = request.getfixturevalue("postgres_url")
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'console.sqlite'}"
-    app = build_app(url)
-    tokens = add_staff(app)
-    add_villages(app)
-    with app.app_context():
-        _, tokens["village_clerk"] = create_user(
-            db.session, "village_clerk", Role.COUNTER, village_code=KEBALENAN
-        )
-        _, tokens["colleague"] = create_user(
-            db.session, "colleague", Role.OFFICER, agency_code="DPMPTSP"
-        )
-        db.session.commit()
-    offer_service(app.test_client(), tokens)
-    offer_service(app.test_client(), tokens, "survey_permit", SURVEY_SERVICE)
-    offer_service(app.test_client(), tokens, "form_permit", FORM_SERVICE)
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Site(f"http://127.0.0.1:{server.server_port}", tokens, app)
-
-    server.shutdown()
-    thread.join()
-    server.server_close()
-    with app.app_context():
-        db.session.remove()
-        if request.param == "postgresql":
-            empty_all_tables(db.engine)
-        db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
-
-
-class Tab:
-    """A page that records console errors and uncaught exceptions."""
-
-    def __init__(self, browser, base: str):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(WAIT_MS)
-        self.base = base
-        self.errors: list[str] = []
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-
-    def _console(self, message) -> None:
-        if message.type == "error":
-            self.errors.append(message.text)
-
-    def sign_in(self, token: str) -> None:
-        self.page.goto(f"{self.base}/console/login")
-        self.page.fill("#token", token)
-        self.page.click("#login-form button[type=submit]")
-        self.page.wait_for_selector("#message:has-text('Token tersimpan')")
-
-    def shoot(self, name: str) -> None:
-        SCREENSHOTS.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-    def close(self) -> None:
-        self.context.close()
-
-
-@pytest.fixture
-def tabs(browser, site) -> Iterator:
-    """Open tabs with ``tabs()``; each must end without a console error."""
-    opened: list[Tab] = []
-
-    def open_tab() -> Tab:
-        opened.append(Tab(browser, site.base))
-        return opened[-1]
-
-    yield open_tab
-
-    for tab in opened:
-        tab.close()
-    assert [error for tab in opened for error in tab.errors] == []
-
-
-@pytest.fixture
-def tab(tabs) -> Tab:
-    return tabs()
-
-
-@pytest.fixture
-def application(site) -> dict:
-    """An application just filed for a new resident; its task waits at DPMPTSP."""
-    return site.file()
-
-
-@pytest.fixture
-def completed(site) -> dict:
-    """An application whose one task the licensing officer has completed."""
-    filed = site.file()
-    complete_first_task(site.app.test_client(), site.tokens, filed)
-    return filed
 
 
 # -- the counter -------------------------------------------------------------------
@@ -318,7 +154,7 @@ def test_the_village_chosen_at_the_counter_groups_the_dashboard(tabs, site):
     assert row.inner_text().startswith(f"Pakis ({PAKIS})")
     (counted,) = [
         item
-        for item in _as_regent(site, "/sla/summary", group_by="village").json["items"]
+        for item in as_regent(site, "/sla/summary", group_by="village").json["items"]
         if item["key"] == PAKIS
     ]
     assert counted["on_track"] >= 1
@@ -526,13 +362,6 @@ def _summary_keys(page) -> list[str]:
     )
 
 
-def _as_regent(site, path: str, **query):
-    headers = {"Authorization": f"Bearer {site.tokens['regent']}"}
-    return site.app.test_client().get(
-        f"/api/v1{path}", headers=headers, query_string=query
-    )
-
-
 def test_supervisor_groups_by_service_and_downloads_the_csv(tab, site):
     site.file()
     site.file(FORM_SERVICE)
@@ -549,7 +378,7 @@ def test_supervisor_groups_by_service_and_downloads_the_csv(tab, site):
     assert {"DPMPTSP-901", FORM_SERVICE} <= set(keys) and keys == sorted(keys)
     assert page.inner_text("#summary-title") == "Ringkasan per layanan"
     assert page.inner_text("#summary-key") == "Layanan"
-    expected = _as_regent(site, "/sla/summary", group_by="service").json["items"]
+    expected = as_regent(site, "/sla/summary", group_by="service").json["items"]
     shown = page.eval_on_selector_all(
         "#summary tr[data-key]",
         "rows => rows.map((row) => [...row.cells].map((cell) => cell.textContent))",
@@ -589,7 +418,7 @@ def test_supervisor_counts_applications_once_instead_of_tasks(tab, site):
         "drawn => document.getElementById('chart').dataset.drawn !== drawn", arg=drawn
     )
 
-    expected = _as_regent(
+    expected = as_regent(
         site, "/sla/summary", group_by="agency", count="applications"
     ).json["items"]
     # Applications sit under the agency answerable for their service alone.
@@ -614,7 +443,7 @@ def test_supervisor_acknowledges_an_escalation(tab, site, application):
 
         sweep(db.session, utcnow() + timedelta(days=60))
         db.session.commit()
-    raised = _as_regent(site, "/escalations", per_page=100).json["items"]
+    raised = as_regent(site, "/escalations", per_page=100).json["items"]
     chosen = next(e for e in raised if e["tracking_number"] == number)
     badge = {"at_risk": "Berisiko", "breached": "Terlambat"}[chosen["level"]]
 
@@ -630,256 +459,6 @@ def test_supervisor_acknowledges_an_escalation(tab, site, application):
     row.wait_for_selector("button").click()
     page.wait_for_selector("#message:has-text('Eskalasi dikonfirmasi.')")
     page.wait_for_selector(shown, state="detached")
-    done = _as_regent(site, "/escalations", acknowledged="true", per_page=100).json
+    done = as_regent(site, "/escalations", acknowledged="true", per_page=100).json
     (acknowledged,) = [e for e in done["items"] if e["id"] == chosen["id"]]
     assert acknowledged["acknowledged_by"] == "regent"
-
-
-# -- the analyst -------------------------------------------------------------------
-
-# Through bpmn-js's modeling API: after the check, a gateway asks whether the
-# site needs a survey; its flow to the new task is left without a condition,
-# the mistake the server will point at.
-ADD_SURVEY = """() => {
-  const modeler = window.terpaduModeler;
-  const registry = modeler.get("elementRegistry");
-  const modeling = modeler.get("modeling");
-  const issued = registry.get("issued");
-  modeling.removeElements([registry.get("to_issued")]);
-  const gateway = modeling.appendShape(
-    registry.get("verify_documents"), { type: "bpmn:ExclusiveGateway" },
-    { x: 470, y: 140 });
-  modeling.updateProperties(gateway, { id: "needs_survey", name: "Perlu survei?" });
-  const survey = modeling.appendShape(
-    gateway, { type: "bpmn:UserTask" }, { x: 640, y: 210 });
-  modeling.updateProperties(survey, { id: "site_survey", name: "Survei lapangan" });
-  modeling.updateProperties(survey.incoming[0], { id: "to_survey" });
-  modeling.connect(survey, issued);
-  const skip = modeling.connect(gateway, issued);
-  modeling.updateProperties(skip, { id: "no_survey" });
-  modeling.updateProperties(gateway, { default: skip.businessObject });
-  return registry.get("mall").businessObject.processRef.laneSets[0].lanes[0]
-    .flowNodeRef.map((node) => node.id);
-}"""
-
-
-@pytest.fixture
-def running_survey(site) -> dict:
-    """An application running on version 1 of ``survey_permit``."""
-    return site.file(SURVEY_SERVICE)
-
-
-def test_analyst_adds_a_task_validates_and_deploys(tab, site, running_survey):
-    tab.sign_in(site.tokens["analyst"])
-    page = tab.page
-    page.goto(f"{tab.base}/console/modeler")
-    if page.locator("#modeler-missing").count():
-        pytest.skip("bpmn-js is not installed (npm ci --prefix console)")
-
-    page.wait_for_selector(
-        "#diagram-picker option[value=survey_permit]", state="attached"
-    )
-    page.select_option("#diagram-picker", "survey_permit")
-    page.wait_for_selector("#canvas [data-element-id=verify_documents]")
-    page.wait_for_selector("#versions tr[data-version='1'][data-running='1']")
-
-    in_lane = page.evaluate(ADD_SURVEY)
-    assert "site_survey" in in_lane  # drawn inside the DPMPTSP lane
-    page.wait_for_selector("#canvas [data-element-id=site_survey]")
-
-    page.click("#validate")
-    page.wait_for_selector("#message:has-text('Diagram ditolak')")
-    flagged = "#canvas g.djs-element.validation-error"
-    assert page.eval_on_selector_all(
-        flagged, "marked => marked.map((g) => g.dataset.elementId)"
-    ) == ["to_survey"]
-    badge = page.wait_for_selector(
-        "#canvas .djs-overlays[data-container-id=to_survey] .problem-badge"
-    )
-    assert "without condition" in badge.get_attribute("title")
-    listed = page.inner_text("#deploy-errors li[data-element-id=to_survey]")
-    assert re.match(r"to_survey · baris \d+: ", listed)  # the page's language
-    tab.shoot("modeler-problems")
-
-    page.click("#deploy-errors li[data-element-id=to_survey]")
-    page.wait_for_selector("#element-id:has-text('to_survey')")
-    page.fill("#element-condition", "approved == False")
-    page.click("#element-apply")
-    page.click("#validate")
-    page.wait_for_selector("#message:has-text('Diagram lolos pemeriksaan')")
-    assert page.locator(flagged).count() == 0
-    assert page.locator("#canvas .problem-badge").count() == 0
-
-    page.click("#deploy")
-    page.wait_for_selector("#message:has-text('Diagram terpasang: survey_permit v2')")
-    page.wait_for_selector("#versions tr[data-version='2'][data-running='0']")
-    assert page.get_attribute("#versions tr[data-version='1']", "data-running") == "1"
-    assert page.inner_text("#diagram-picker option[value=survey_permit]") == (
-        "survey_permit (v2)"
-    )
-    assert page.get_attribute("#versions tr.open", "data-version") == "2"
-    tab.shoot("modeler")
-
-    # A row of the versions table opens its version: v1 has no survey task.
-    page.click("#versions tr[data-version='1']")
-    page.wait_for_selector("#versions tr.open[data-version='1']")
-    page.wait_for_selector("#canvas [data-element-id=site_survey]", state="detached")
-    page.wait_for_selector("#canvas [data-element-id=verify_documents]")
-    page.click("#versions tr[data-version='2']")
-    page.wait_for_selector("#canvas [data-element-id=site_survey]")
-
-    deployed = (
-        site.app.test_client()
-        .get(
-            "/api/v1/diagrams/survey_permit/versions/2",
-            headers={"Authorization": f"Bearer {site.tokens['analyst']}"},
-        )
-        .json["bpmn_xml"]
-    )
-    assert 'id="site_survey"' in deployed
-    assert "approved == False" in deployed
-
-
-HAND_TOOL = ".djs-palette .entry[data-action=hand-tool]"
-
-
-def _open_modeler(page, base: str, query: str = "") -> None:
-    page.goto(f"{base}/console/modeler{query}")
-    if page.locator("#modeler-missing").count():
-        pytest.skip("bpmn-js is not installed (npm ci --prefix console)")
-    page.wait_for_selector("#canvas [data-element-id=start]")
-
-
-def test_modeler_speaks_the_pages_language(tab, site):
-    tab.sign_in(site.tokens["analyst"])
-    page = tab.page
-    _open_modeler(page, tab.base)
-    assert page.get_attribute(HAND_TOOL, "title") == "Aktifkan alat tangan"
-
-    # The new diagram's start event: its context pad, then its replace menu.
-    page.click("#canvas [data-element-id=start]")
-    append_end = ".djs-context-pad .entry[data-action='append.end-event']"
-    assert page.get_attribute(append_end, "title") == "Tambahkan peristiwa akhir"
-    page.click(".djs-context-pad .entry[data-action=replace]")
-    assert page.inner_text(".djs-popup-title") == "Ubah elemen"
-    labels = page.eval_on_selector_all(
-        ".djs-popup .djs-popup-label", "spans => spans.map((s) => s.textContent.trim())"
-    )
-    assert {"Peristiwa akhir", "Peristiwa awal timer"} <= set(labels)
-    assert "End event" not in labels
-    tab.shoot("modeler-id")
-
-    _open_modeler(page, tab.base, "?lang=en")
-    assert page.get_attribute(HAND_TOOL, "title") == "Activate hand tool"
-    page.click("#canvas [data-element-id=start]")
-    page.click(".djs-context-pad .entry[data-action=replace]")
-    assert page.inner_text(".djs-popup-title") == "Change element"
-    tab.shoot("modeler-en")
-
-
-# -- the resident ------------------------------------------------------------------
-
-
-def _track(page, base: str, number: str, nik: str) -> None:
-    page.goto(f"{base}/console/track?number={number}")
-    page.fill("#track-nik", nik)
-    page.click("form button[type=submit]")
-
-
-def _timeline(page) -> list[str]:
-    return page.eval_on_selector_all(
-        "#track-timeline li", "steps => steps.map((step) => step.innerText)"
-    )
-
-
-def test_resident_tracks_the_application(tab, completed):
-    page, number, nik = tab.page, completed["tracking_number"], completed["nik"]
-    _track(page, tab.base, number, nik)
-
-    assert page.wait_for_selector("#track-status").inner_text() == "Selesai"
-    (step,) = _timeline(page)
-    assert step.startswith("Verifikasi berkas — Dinas Penanaman Modal dan PTSP")
-    assert "· selesai" in step
-    assert re.search(r"\d{2}-\d{2}-\d{4} \d{2}:\d{2} → \d{2}-\d{2}-\d{4}", step)
-    # The resident sees the agency and the times, never the officer.
-    assert "licensing_officer" not in page.inner_text("main")
-    tab.shoot("track")
-
-    page.goto(f"{tab.base}/console/track?lang=en")
-    _track(page, tab.base, number, nik)
-    assert page.wait_for_selector("#track-status").inner_text() == "Completed"
-    (step,) = _timeline(page)
-    assert step.startswith("Verifikasi berkas — Investment and One-Stop Service")
-    assert "· done" in step
-    tab.shoot("track-en")
-
-
-def test_resident_downloads_verifies_and_rates(tabs, site, completed):
-    tab = tabs()
-    page, number, nik = tab.page, completed["tracking_number"], completed["nik"]
-    _track(page, tab.base, number, nik)
-
-    page.fill("#document-nik", nik)
-    with page.expect_download() as download:
-        page.click("#document-form button[type=submit]")
-    assert download.value.suggested_filename == f"{number}.pdf"
-    pdf = Path(download.value.path()).read_bytes()
-    assert pdf.startswith(b"%PDF") and number.encode() in pdf
-    code = re.search(rb"/console/verify/([0-9A-Z-]+)", pdf).group(1).decode()
-
-    page.goto(f"{tab.base}/console/verify")
-    page.fill("#code", code.lower().replace("-", " "))
-    page.click("#verify-form button[type=submit]")
-    assert page.wait_for_selector("#verify-verdict").inner_text() == "Dokumen sah"
-    assert page.inner_text("#verify-number") == number
-    tab.shoot("verify")
-
-    page.fill("#code", "TPD-0000-0000")
-    page.click("#verify-form button[type=submit]")
-    verdict = page.wait_for_selector("#verify-verdict").inner_text()
-    assert verdict == "Kode tidak dikenal: dokumen tidak dapat diverifikasi."
-    tab.shoot("verify-invalid")
-
-    _track(page, tab.base, number, nik)
-    for element in ELEMENTS:
-        page.check(f"#rating-form input[name={element}][value='4']")
-    page.fill("#rating-nik", nik)
-    tab.shoot("rating")
-    page.click("#rating-form button[type=submit]")
-    page.wait_for_selector("#rating-notice:has-text('Terima kasih')")
-    assert page.locator("#rating-form").count() == 0
-    tab.shoot("rating-thanks")
-
-    # The regent's dashboard counts the rating for the service and its agency.
-    regent = tabs()
-    regent.sign_in(site.tokens["regent"])
-    regent.page.goto(f"{regent.base}/console/dashboard")
-    for group, key in (("service", completed["service_code"]), ("agency", "DPMPTSP")):
-        (expected,) = [
-            row
-            for row in _as_regent(site, "/satisfaction", group_by=group).json["items"]
-            if row["key"] == key
-        ]
-        row = f"#ikm-{group} tr[data-key='{key}']"
-        shown = regent.page.wait_for_selector(f"{row} td.ikm-index").inner_text()
-        assert shown == f"{expected['index']:.2f}"
-        assert regent.page.inner_text(f"{row} td.ikm-respondents") == str(
-            expected["respondents"]
-        )
-        assert expected["respondents"] >= 1
-    regent.shoot("dashboard-ikm")
-
-
-def test_english_toggle(tab):
-    page = tab.page
-    page.goto(f"{tab.base}/console/track?number=MPP-2025-000001")
-    page.click("a.lang")
-
-    page.wait_for_selector("h1:has-text('Track an application')")
-    assert page.get_attribute("html", "lang") == "en"
-    # The toggle keeps the page's other parameters: the number stays filled in.
-    assert page.url.endswith("/console/track?number=MPP-2025-000001&lang=en")
-    assert page.input_value("#number") == "MPP-2025-000001"
-    page.click("a.lang")
-    page.wait_for_selector("h1:has-text('Lacak permohonan')")
-    assert page.url.endswith("/console/track?number=MPP-2025-000001&lang=id")
