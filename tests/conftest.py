@@ -133,6 +133,19 @@ def pg_engine(postgres_engine):
     empty_all_tables(postgres_engine)
 
 
+def agency_row(code: str, name: str | None = None):
+    """An SKPD, for tests that need agencies but not the whole catalogue."""
+    from processes.models import Agency, AgencyKind
+
+    return Agency(
+        code=code,
+        name_id=name or code,
+        name_en=name or code,
+        kind=AgencyKind.SKPD,
+        head_title=f"Kepala {code}",
+    )
+
+
 def add_regions(app, regions) -> None:
     """Store ``(code, name, level, parent)`` regions in ``app``'s database.
 

@@ -14,8 +14,7 @@ import pytest
 from api import create_app
 from api.extensions import db
 from api.models import Role, create_user
-from processes.models import Agency, AgencyKind
-from tests.conftest import empty_all_tables
+from tests.conftest import agency_row, empty_all_tables
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
 AGENCIES = ("DPMPTSP", "DINKES", "DISHUB")
@@ -63,16 +62,7 @@ def app(request, tmp_path):
 @pytest.fixture
 def tokens(app) -> dict[str, str]:
     with app.app_context():
-        for code in AGENCIES:
-            db.session.add(
-                Agency(
-                    code=code,
-                    name_id=code,
-                    name_en=code,
-                    kind=AgencyKind.SKPD,
-                    head_title=f"Kepala {code}",
-                )
-            )
+        db.session.add_all(agency_row(code) for code in AGENCIES)
         issued = {}
         for name, (role, agency, village) in USERS.items():
             _, issued[name] = create_user(

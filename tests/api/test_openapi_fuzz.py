@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from api import create_app
 from api.extensions import db
 from api.models import Role, create_user
-from processes.models import Agency, AgencyKind
+from tests.conftest import agency_row
 
 EXAMPLES = 15
 
@@ -34,15 +34,7 @@ def fuzz_app(tmp_path_factory):
     )
     with app.app_context():
         db.create_all()
-        db.session.add(
-            Agency(
-                code="DPMPTSP",
-                name_id="DPMPTSP",
-                name_en="DPMPTSP",
-                kind=AgencyKind.SKPD,
-                head_title="Kepala",
-            )
-        )
+        db.session.add(agency_row("DPMPTSP"))
         _, token = create_user(db.session, "fuzz_admin", Role.ADMIN)
         db.session.commit()
     app.config["FUZZ_TOKEN"] = token

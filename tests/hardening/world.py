@@ -18,7 +18,7 @@ from flask import Flask
 from api import create_app
 from api.extensions import db
 from api.models import Role, create_user
-from processes.models import Agency, AgencyKind
+from tests.conftest import agency_row
 
 DIAGRAM = Path(__file__).parents[1] / "api" / "diagrams" / "joint_permit.bpmn"
 SERVICE = "DPMPTSP-900"
@@ -105,16 +105,7 @@ def build_world(url: str) -> World:
     )
     with app.app_context():
         db.create_all()
-        for code in AGENCIES:
-            db.session.add(
-                Agency(
-                    code=code,
-                    name_id=code,
-                    name_en=code,
-                    kind=AgencyKind.SKPD,
-                    head_title=f"Kepala {code}",
-                )
-            )
+        db.session.add_all(agency_row(code) for code in AGENCIES)
         tokens = {}
         for name, (role, agency) in USERS.items():
             user, tokens[name] = create_user(db.session, name, role, agency_code=agency)

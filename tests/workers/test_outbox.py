@@ -15,7 +15,7 @@ from api.extensions import db
 from engine.db import utcnow
 from engine.diagrams import DiagramFile, deploy
 from engine.models import Task
-from processes.models import Agency, AgencyKind
+from tests.conftest import agency_row
 from workers.agency_push import signature
 from workers.models import AgencyEndpoint, OutboxMessage
 from workers.outbox import REDELIVER_AFTER, relay
@@ -236,16 +236,7 @@ def test_a_worker_runs_the_batches_and_single_dispatches_queued_before_them(
 def test_a_worker_pushes_an_agencys_tasks_to_its_own_system(
     agencies, redis_url, workers, wait_for, agency_system
 ):
-    if db.session.get(Agency, "DUKCAPIL") is None:
-        db.session.add(
-            Agency(
-                code="DUKCAPIL",
-                name_id="Dinas Kependudukan dan Pencatatan Sipil",
-                name_en="Population and Civil Registration",
-                kind=AgencyKind.SKPD,
-                head_title="Kepala Dinas",
-            )
-        )
+    db.session.add(agency_row("DUKCAPIL"))
     secret = "dukcapil-shared-secret"
     db.session.add(
         AgencyEndpoint(
