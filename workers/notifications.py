@@ -31,61 +31,38 @@ logger = logging.getLogger(__name__)
 APPLICANT = "applicant"
 
 
+# What an ended instance tells its resident, by the status it ended in.
+_ENDINGS = {
+    InstanceStatus.COMPLETED: (NotificationKind.COMPLETED, "is complete"),
+    InstanceStatus.CANCELLED: (NotificationKind.CANCELLED, "was cancelled"),
+}
+
+
 def record_notifications(session: Session, change: InstanceChange) -> None:
     """Queue the resident's messages that ``change`` calls for (an engine listener)."""
     instance = change.instance
     if change.started:
-        _add(
-            session,
-            instance.id,
-            instance.started_by,
-            NotificationKind.SUBMITTED,
-            f"Application {instance.id} received.",
-        )
+        _add(session, instance, NotificationKind.SUBMITTED, "received")
 
     for task in change.created:
         if task.waits_on == APPLICANT:
-            _add(
-                session,
-                instance.id,
-                instance.started_by,
-                NotificationKind.RETURNED_TO_APPLICANT,
-                f"Application {instance.id} needs your action: {task.name}.",
-            )
+            what = f"needs your action: {task.name}"
+            _add(session, instance, NotificationKind.RETURNED_TO_APPLICANT, what)
 
-    if change.finished and instance.status == InstanceStatus.COMPLETED:
-        _add(
-            session,
-            instance.id,
-            instance.started_by,
-            NotificationKind.COMPLETED,
-            f"Application {instance.id} is complete.",
-        )
-    if change.finished and instance.status == InstanceStatus.CANCELLED:
-        _add(
-            session,
-            instance.id,
-            instance.started_by,
-            NotificationKind.CANCELLED,
-            f"Application {instance.id} was cancelled.",
-        )
+    if change.finished and instance.status in _ENDINGS:
+        kind, what = _ENDINGS[instance.status]
+        _add(session, instance, kind, what)
 
 
-def _add(
-    session: Session,
-    instance_id: int,
-    recipient: str,
-    kind: NotificationKind,
-    body: str,
-) -> None:
+def _add(session: Session, instance, kind: NotificationKind, what: str) -> None:
     rows.insert_later(
         session,
         Notification.__table__,
         {
-            "instance_id": instance_id,
-            "recipient": recipient,
+            "instance_id": instance.id,
+            "recipient": instance.started_by,
             "kind": kind.value,
-            "body": body,
+            "body": f"Application {instance.id} {what}.",
             "created_at": utcnow(),
         },
     )
