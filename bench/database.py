@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
@@ -86,7 +87,10 @@ def count_statements() -> Iterator[StatementCount]:
         return executemany(cursor, *args, **kwargs)
 
     def counted_commit(connection):
-        count.commits += 1
+        # Outside a transaction (the session's commit after the engine's own
+        # pipelined COMMIT) psycopg sends nothing: not a commit.
+        if connection.pgconn.transaction_status != TransactionStatus.IDLE:
+            count.commits += 1
         return commit(connection)
 
     psycopg.Cursor.execute = counted_execute

@@ -56,6 +56,10 @@ class Terpadu:
 
     def open_tasks(self, instance_id: int) -> list[tuple[str, str]]:
         with Session(self.db) as session:
+            # Outside a transaction, as the API's reads run. Ending a read
+            # transaction with ROLLBACK would also make psycopg drop the
+            # connection's prepared statements, the engine's among them.
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             return list(
                 session.execute(
                     select(Task.id, Task.element_id)
