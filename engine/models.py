@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     DDL,
@@ -109,7 +109,7 @@ class Instance(Base):
     process_version: Mapped[ProcessVersion] = relationship(lazy="joined")
 
     # Every UPDATE checks and bumps row_version: optimistic concurrency.
-    __mapper_args__ = {"version_id_col": row_version}
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": row_version}
 
     @property
     def is_open(self) -> bool:

@@ -75,9 +75,15 @@ def _size_of(value: Any) -> int:
 
 
 def _guarded_pow(base, exponent):
-    if isinstance(base, int) and isinstance(exponent, int) and exponent > 0:
-        if abs(base) > 1 and exponent * abs(base).bit_length() > MAX_INT_BITS:
-            raise ScriptFailed("a power in the script would be too large")
+    too_large = (
+        isinstance(base, int)
+        and isinstance(exponent, int)
+        and exponent > 0
+        and abs(base) > 1
+        and exponent * abs(base).bit_length() > MAX_INT_BITS
+    )
+    if too_large:
+        raise ScriptFailed("a power in the script would be too large")
     return base**exponent
 
 
