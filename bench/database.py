@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -101,3 +102,33 @@ def count_statements() -> Iterator[StatementCount]:
     finally:
         psycopg.Cursor.execute, psycopg.Cursor.executemany = execute, executemany
         psycopg.Connection.commit = commit
+
+
+@dataclass
+class Waited:
+    seconds: float = 0.0
+
+
+@contextmanager
+def time_waiting() -> Iterator[Waited]:
+    """Sum the time psycopg spends waiting on PostgreSQL while the block runs.
+
+    Every round trip goes through ``Connection.wait``: sending, the server's
+    work, the network and reading the answer. The raw library has none of
+    it, so this is the share of a step that storing it durably costs.
+    """
+    waited = Waited()
+    wait = psycopg.Connection.wait
+
+    def timed_wait(connection, *args, **kwargs):
+        began = time.perf_counter()
+        try:
+            return wait(connection, *args, **kwargs)
+        finally:
+            waited.seconds += time.perf_counter() - began
+
+    psycopg.Connection.wait = timed_wait
+    try:
+        yield waited
+    finally:
+        psycopg.Connection.wait = wait
