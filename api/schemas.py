@@ -276,6 +276,8 @@ class ApplicationBriefSchema(Schema):
     submitted_at = JakartaDateTime(required=True)
     submitted_by = fields.String(required=True)
     completed_at = JakartaDateTime(allow_none=True)
+    # In lists only: whether the signed-in user may cancel it now.
+    may_cancel = fields.Boolean()
 
 
 class ApplicationSchema(ApplicationBriefSchema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from processes.applications import (
+    ACTIVE_STATUSES,
     Applicant,
     Application,
     cancel_application,
@@ -62,7 +63,8 @@ def submit():
 @requires(Role.COUNTER, Role.OFFICER, Role.SUPERVISOR)
 def list_applications():
     args = query_args(ApplicationQuery())
-    query = applications_in_scope(current_user())
+    user = current_user()
+    query = applications_in_scope(user)
     if "status" in args:
         query = query.where(Application.status == args["status"])
     if "service" in args:
@@ -74,7 +76,11 @@ def list_applications():
         Application.submitted_at.desc(), Application.id.desc()
     )
     rows, total = page(newest_first, args)
-    return paged(APPLICATION_BRIEFS.dump([row[0] for row in rows]), total, args)
+    applications = [row[0] for row in rows]
+    items = APPLICATION_BRIEFS.dump(applications)
+    for item, application in zip(items, applications):
+        item["may_cancel"] = _may_cancel_now(user, application)
+    return paged(items, total, args)
 
 
 @blueprint.get("/applications/<int:application_id>")
@@ -106,10 +112,18 @@ def cancel(application_id: int):
 
 
 def _may_cancel(user: Identity, application: Application) -> bool:
+    """Whether ``user``, who may read ``application``, may also cancel it."""
     # A clerk reads only what they submitted (application_for); an agency head
     # reads every application their agency works on, but cancels only those
-    # of the services it answers for.
+    # of the services it answers for; officers work on tasks, never cancel.
+    if user.role == Role.OFFICER:
+        return False
     if user.role == Role.SUPERVISOR and not user.is_regent:
         return application.service.agency_code == user.agency_code
 
     return True
+
+
+def _may_cancel_now(user: Identity, application: Application) -> bool:
+    """What a list shows: cancelling is offered only while it is under way."""
+    return application.status in ACTIVE_STATUSES and _may_cancel(user, application)

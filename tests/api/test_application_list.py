@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from api.extensions import db
+from api.models import Role, create_user
+
 NIKS = ("3510164107900003", "3510164107900004", "3510164107900005")
 
 
@@ -34,6 +37,7 @@ def test_a_clerk_lists_their_applications_newest_first(api, three):
         "submitted_at",
         "submitted_by",
         "completed_at",
+        "may_cancel",
     }
 
 
@@ -91,3 +95,60 @@ def test_an_unknown_status_is_refused_naming_the_field(api):
 
     assert answer.status_code == 422
     assert answer.json["errors"][0]["field"] == "status"
+
+
+@pytest.mark.parametrize(
+    ("user", "may_cancel"),
+    [
+        ("counter", True),  # filed them
+        ("zoning_head", True),  # the service is DPMPTSP's
+        ("regent", True),
+        ("hygiene_officer", False),  # officers work on tasks, never cancel
+    ],
+)
+def test_the_list_says_who_may_cancel_what_the_cancel_allows(
+    api, three, user, may_cancel
+):
+    listed = _listed(api, user)
+
+    assert {item["may_cancel"] for item in listed["items"]} == {may_cancel}
+    cancelled = api(
+        "POST",
+        f"/applications/{three[0]['id']}/cancel",
+        user,
+        json={"reason": "withdrawn by the applicant"},
+    )
+    assert cancelled.status_code == (200 if may_cancel else 403)
+
+
+def test_an_agency_head_may_not_cancel_another_agencys_service(app, api, three):
+    with app.app_context():
+        _, api.tokens["hygiene_head"] = create_user(
+            db.session, "hygiene_head", Role.SUPERVISOR, agency_code="DINKES"
+        )
+        db.session.commit()
+
+    listed = _listed(api, "hygiene_head")
+
+    # DINKES works on the joint permit, so its head lists it, but DPMPTSP
+    # answers for the service.
+    assert listed["total"] == 3
+    assert not any(item["may_cancel"] for item in listed["items"])
+
+
+def test_an_ended_application_is_not_offered_for_cancelling(api, three):
+    api(
+        "POST",
+        f"/applications/{three[0]['id']}/cancel",
+        "counter",
+        json={"reason": "withdrawn by the applicant"},
+    )
+
+    listed = _listed(api, "counter")
+
+    offered = {item["id"]: item["may_cancel"] for item in listed["items"]}
+    assert offered == {
+        three[0]["id"]: False,
+        three[1]["id"]: True,
+        three[2]["id"]: True,
+    }

@@ -236,6 +236,9 @@ def site(request, tmp_path_factory) -> Iterator[Site]:
         _, tokens["colleague"] = create_user(
             db.session, "colleague", Role.OFFICER, agency_code="DPMPTSP"
         )
+        _, tokens["licensing_head"] = create_user(
+            db.session, "licensing_head", Role.SUPERVISOR, agency_code="DPMPTSP"
+        )
         db.session.commit()
     offer_service(app.test_client(), tokens)
     offer_service(app.test_client(), tokens, "survey_permit", SURVEY_SERVICE)

@@ -5,7 +5,8 @@ they filed and cancels one, then calls the next queue number the hall screen
 shows; a village office's clerk records a resident's village, which the
 dashboard groups by; an officer claims, releases, claims again and completes
 a task, and cannot release a colleague's; a supervisor watches the SLA chart
-change, groups and counts it, downloads it and acknowledges an escalation.
+change, groups and counts it, downloads it and acknowledges an escalation;
+an agency head cancels an application of the agency's service.
 No page may log a console error.
 
 Each test makes its own applications through fixtures (a fresh NIK each), so
@@ -93,11 +94,11 @@ def test_counter_lists_what_it_filed_and_cancels_a_withdrawn_application(tab, si
     tab.sign_in(site.tokens["counter"])
     page = tab.page
     page.goto(f"{tab.base}/console/counter")
-    row = f"#mine tr[data-application-id='{withdrawn['id']}']"
+    row = f"#applications tr[data-application-id='{withdrawn['id']}']"
     page.wait_for_selector(f"{row}[data-status=in_progress]")
     # Newest first: the withdrawn one was filed last.
     ids = page.eval_on_selector_all(
-        "#mine tr[data-application-id]",
+        "#applications tr[data-application-id]",
         "rows => rows.map((row) => Number(row.dataset.applicationId))",
     )
     assert ids.index(withdrawn["id"]) < ids.index(kept["id"])
@@ -109,16 +110,17 @@ def test_counter_lists_what_it_filed_and_cancels_a_withdrawn_application(tab, si
     page.wait_for_selector(f"{row}[data-status=cancelled]")
     assert page.inner_text(f"{row} td.status") == "Dibatalkan"
     assert page.locator(f"{row} button.cancel").count() == 0
-    kept_row = f"#mine tr[data-application-id='{kept['id']}']"
+    kept_row = f"#applications tr[data-application-id='{kept['id']}']"
     assert page.get_attribute(kept_row, "data-status") == "in_progress"
     tab.shoot("counter-cancelled")
 
-    page.select_option("#mine-status", "cancelled")
+    page.select_option("#applications-status", "cancelled")
     page.wait_for_selector(
-        f"#mine tr[data-application-id='{kept['id']}']", state="detached"
+        f"#applications tr[data-application-id='{kept['id']}']", state="detached"
     )
     statuses = page.eval_on_selector_all(
-        "#mine tr[data-application-id]", "rows => rows.map((row) => row.dataset.status)"
+        "#applications tr[data-application-id]",
+        "rows => rows.map((row) => row.dataset.status)",
     )
     assert statuses and set(statuses) == {"cancelled"}
 
@@ -462,3 +464,20 @@ def test_supervisor_acknowledges_an_escalation(tab, site, application):
     done = as_regent(site, "/escalations", acknowledged="true", per_page=100).json
     (acknowledged,) = [e for e in done["items"] if e["id"] == chosen["id"]]
     assert acknowledged["acknowledged_by"] == "regent"
+
+
+def test_agency_head_cancels_an_application_of_the_agencys_service(tab, site):
+    withdrawn = site.file()
+    tab.sign_in(site.tokens["licensing_head"])
+    page = tab.page
+    page.goto(f"{tab.base}/console/dashboard")
+    row = f"#applications tr[data-application-id='{withdrawn['id']}']"
+    page.wait_for_selector(f"{row}[data-status=in_progress]")
+
+    page.click(f"{row} button.cancel")
+    page.fill(f"{row} input[name=reason]", "berkas ganda")
+    page.click(f"{row} .cancel-form button[type=submit]")
+
+    page.wait_for_selector(f"{row}[data-status=cancelled]")
+    assert page.locator(f"{row} button.cancel").count() == 0
+    tab.shoot("dashboard-cancelled")

@@ -73,7 +73,7 @@ def test_static_modules_are_served(client):
         "modeler_id.js",
         "login.js",
         "clerk_queue.js",
-        "counter_applications.js",
+        "applications.js",
     ):
         response = client.get(f"/console/static/js/{name}")
         assert response.status_code == 200, name

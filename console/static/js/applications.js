@@ -1,16 +1,17 @@
-// The clerk's own applications, newest first: where each stands, and a way to
-// cancel one still under way when the resident withdraws it at the counter.
+// The applications the signed-in user may open, newest first: where each
+// stands, and a way to cancel one the API says they may cancel (a clerk what
+// they filed, when the resident withdraws it at the counter; an agency head
+// those of the services the agency answers for; the regent any).
 import {
   call, el, formatTime, report, requireToken, say, showPage, t,
 } from "./api.js";
 
-const ACTIVE = new Set(["in_progress", "waiting_on_applicant", "error"]);
 const PER_PAGE = 20;
-const body = document.getElementById("mine");
-const statusFilter = document.getElementById("mine-status");
-const shown = document.getElementById("mine-shown");
+const body = document.getElementById("applications");
+const statusFilter = document.getElementById("applications-status");
+const shown = document.getElementById("applications-shown");
 
-async function loadMine() {
+async function loadApplications() {
   const params = new URLSearchParams({ per_page: String(PER_PAGE) });
   if (statusFilter.value) params.set("status", statusFilter.value);
   try {
@@ -27,7 +28,7 @@ function applicationRow(application) {
     el("td", {}, application.service_code),
     el("td", { className: "status" }, t(`status_${application.status}`)),
     el("td", {}, formatTime(application.submitted_at)),
-    el("td", {}, ACTIVE.has(application.status) ? cancelControl(application) : ""));
+    el("td", {}, application.may_cancel ? cancelControl(application) : ""));
   row.dataset.applicationId = application.id;
   row.dataset.status = application.status;
   return row;
@@ -35,12 +36,12 @@ function applicationRow(application) {
 
 /** A "cancel" button that opens a small form asking why, in the same cell. */
 function cancelControl(application) {
-  const open = el("button", { type: "button", className: "secondary cancel" }, t("counter_cancel"));
+  const open = el("button", { type: "button", className: "secondary cancel" }, t("applications_cancel"));
   const reason = el("input", {
     name: "reason", required: true, minLength: 3, maxLength: 300,
-    placeholder: t("counter_cancel_reason"), ariaLabel: t("counter_cancel_reason"),
+    placeholder: t("applications_cancel_reason"), ariaLabel: t("applications_cancel_reason"),
   });
-  const confirm = el("button", { type: "submit" }, t("counter_cancel_confirm"));
+  const confirm = el("button", { type: "submit" }, t("applications_cancel_confirm"));
   const form = el("form", { className: "row cancel-form", hidden: true }, reason, confirm);
   open.addEventListener("click", () => {
     open.hidden = true;
@@ -58,14 +59,15 @@ async function cancel(application, reason, button) {
   button.disabled = true;
   try {
     await call(`/applications/${application.id}/cancel`, { method: "POST", json: { reason } });
-    say(`${t("counter_cancelled")} ${application.tracking_number}`);
+    say(`${t("applications_cancelled")} ${application.tracking_number}`);
   } catch (problem) {
     report(problem);
   }
-  await loadMine();
+  await loadApplications();
 }
 
-statusFilter.addEventListener("change", loadMine);
-document.getElementById("mine-refresh").addEventListener("click", loadMine);
-document.addEventListener("application-filed", loadMine);
-if (requireToken()) loadMine();
+statusFilter.addEventListener("change", loadApplications);
+document.getElementById("applications-refresh").addEventListener("click", loadApplications);
+// The counter page announces each application it files.
+document.addEventListener("application-filed", loadApplications);
+if (requireToken()) loadApplications();
