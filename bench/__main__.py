@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import statistics
 import time
 from contextlib import nullcontext
@@ -14,9 +15,18 @@ from typing import Any
 
 from sqlalchemy import text
 
+import localservers
+
 from . import inbox, population
-from .api_server import OFFICERS, api_database, gunicorn, redis_for_bench, rq_worker
+from .api_server import (
+    OFFICERS,
+    api_database,
+    gunicorn,
+    redis_for_bench,
+    rq_worker,
+)
 from .api_statements import count_per_application
+from .cpu import postgres_pids
 from .database import bench_database, count_statements, private_name, time_waiting
 from .flows import sequential_flow
 from .http_load import deploy_reference, run_load
@@ -296,18 +306,29 @@ def measure_http(report, plan):
     with api_database() as database:
         with (
             gunicorn(database.url, redis_url=redis_url) as server,
-            rq_worker(database.url, redis_url) if redis_url else nullcontext(),
+            rq_worker(database.url, redis_url) if redis_url else nullcontext() as jobs,
         ):
             deploy_reference(server.port, database, REFERENCE)
-            measure_load(report, plan, server, database, setup)
+
+            def servers() -> dict[str, list[int]]:
+                api = [server.process.pid, *localservers.children(server.process.pid)]
+                return {
+                    "gunicorn": api,
+                    "PostgreSQL": postgres_pids(),
+                    "rq worker": [jobs.pid] if jobs else [],
+                }
+
+            measure_load(report, plan, server, database, setup, servers)
             measure_inbox(report, plan, database, server.port)
         # Counted once the servers have stopped, so no rq worker or tick of
         # theirs relays the counted applications' jobs.
         measure_api_statements(report, plan, database)
 
 
-def measure_load(report, plan, server, database, setup):
-    load = run_load(server.port, database.tokens, HTTP_CLIENTS, plan.http_seconds)
+def measure_load(report, plan, server, database, setup, servers):
+    load = run_load(
+        server.port, database.tokens, HTTP_CLIENTS, plan.http_seconds, servers
+    )
     report.figure(
         "http_applications_per_s",
         load.applications_per_s,
@@ -316,6 +337,7 @@ def measure_load(report, plan, server, database, setup):
         f"{HTTP_CLIENTS} client processes, {plan.http_seconds:.0f} s, "
         f"{setup}, {load.failures} failures",
     )
+    report_cpu(report, load)
     report.figure(
         "completion_p95_ms",
         load.completion_p95_ms,
@@ -330,6 +352,19 @@ def measure_load(report, plan, server, database, setup):
         "<= 100",
         max(rss) <= 100,
         "workers: " + ", ".join(f"{r:.0f} MB" for r in rss),
+    )
+
+
+def report_cpu(report, load) -> None:
+    """Where an application's CPU goes, and the rate this machine's cores allow."""
+    spent = load.cpu_ms_per_application
+    total = sum(spent.values())
+    cores = os.cpu_count() or 1
+    report.line(
+        "  CPU per application: "
+        + ", ".join(f"{kind} {ms:.1f} ms" for kind, ms in spent.items())
+        + f"; {total:.1f} ms in all, so {cores} cores hold at most "
+        f"{cores * 1e3 / total:.0f} applications/s"
     )
 
 

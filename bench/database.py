@@ -79,9 +79,12 @@ def count_statements() -> Iterator[StatementCount]:
     execute, executemany = psycopg.Cursor.execute, psycopg.Cursor.executemany
     commit = psycopg.Connection.commit
 
-    def counted_execute(cursor, *args, **kwargs):
-        count.statements += 1
-        return execute(cursor, *args, **kwargs)
+    def counted_execute(cursor, query, *args, **kwargs):
+        if str(query) == "COMMIT":  # the engine's, sent with its write
+            count.commits += 1
+        else:
+            count.statements += 1
+        return execute(cursor, query, *args, **kwargs)
 
     def counted_executemany(cursor, *args, **kwargs):
         count.statements += 1

@@ -12,11 +12,13 @@ import logging
 import multiprocessing
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from .api_server import ApiDatabase, Client
+from .cpu import CpuSnapshot, own_cpu_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +81,7 @@ class ClientResult:
     finished: int
     completions_ms: list[float]
     failures: int
+    cpu_s: float  # the client's own CPU from the start of the timed span
 
 
 class Caller(Protocol):
@@ -151,16 +154,25 @@ class Applicant:
 def _client_process(port, tokens, number, clients, start_at, stop_at, results):
     applicant = Applicant(Client(port), tokens, number, clients)
     finished = 0
+    cpu_at_start = own_cpu_seconds()
     try:
         applicant.application(timed=False)
         while time.monotonic() < start_at:
             time.sleep(0.01)
+        cpu_at_start = own_cpu_seconds()
         while time.monotonic() < stop_at:
             finished += applicant.application(timed=True)
     except Exception:
         logger.exception("bench client %d stopped", number)
         applicant.failures += 1
-    results.put(ClientResult(finished, applicant.completions_ms, applicant.failures))
+    results.put(
+        ClientResult(
+            finished,
+            applicant.completions_ms,
+            applicant.failures,
+            own_cpu_seconds() - cpu_at_start,
+        )
+    )
 
 
 @dataclass
@@ -170,15 +182,23 @@ class LoadResult:
     completion_p95_ms: float
     completions: int
     failures: int
+    # CPU per application by kind of process, the load clients included.
+    cpu_ms_per_application: dict[str, float]
 
 
 def run_load(
-    port: int, tokens: dict[str, str], clients: int, seconds: float
+    port: int,
+    tokens: dict[str, str],
+    clients: int,
+    seconds: float,
+    servers: Callable[[], dict[str, list[int]]] = dict,
 ) -> LoadResult:
     """Run ``clients`` processes for ``seconds`` after a short warm-up.
 
-    Applications still under way when time runs out are not counted, so the
-    rate is slightly low for short runs.
+    Each client finishes the application it is in when time runs out, and
+    that one counts, so the rate is slightly high for short runs. The CPU of
+    the processes ``servers`` names, by kind, is read when the timed span
+    starts and once every client has finished.
     """
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
@@ -193,17 +213,25 @@ def run_load(
     ]
     for process in processes:
         process.start()
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    cpu_at_start = CpuSnapshot.take(servers())
     gathered = [results.get(timeout=seconds + 120) for _ in processes]
+    cpu_s = CpuSnapshot.take(servers()).since(cpu_at_start)
     for process in processes:
         process.join()
 
+    finished = sum(r.finished for r in gathered)
+    cpu_s["load clients"] = sum(r.cpu_s for r in gathered)
     timings = sorted(t for r in gathered for t in r.completions_ms)
     return LoadResult(
-        applications_per_s=sum(r.finished for r in gathered) / seconds,
+        applications_per_s=finished / seconds,
         completion_p50_ms=statistics.median(timings) if timings else float("nan"),
         completion_p95_ms=percentile(timings, 0.95),
         completions=len(timings),
         failures=sum(r.failures for r in gathered),
+        cpu_ms_per_application={
+            kind: spent * 1e3 / max(finished, 1) for kind, spent in cpu_s.items()
+        },
     )
 
 
