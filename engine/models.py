@@ -140,6 +140,10 @@ event.listen(
 )
 
 
+# Which task rows the partial indexes below hold: those still in a queue.
+OPEN_TASKS = text("state IN ('ready', 'claimed')")
+
+
 class Task(Base):
     """A human or service task waiting in an agency's queue, projected from state."""
 
@@ -153,8 +157,29 @@ class Task(Base):
         Index(
             "ix_tasks_open_deadline",
             "deadline",
-            postgresql_where=text("state IN ('ready', 'claimed')"),
-            sqlite_where=text("state IN ('ready', 'claimed')"),
+            postgresql_where=OPEN_TASKS,
+            sqlite_where=OPEN_TASKS,
+        ),
+        # An agency's open queue (ready and claimed together, as officers see
+        # it) in either order the inbox offers. ix_tasks_inbox serves one
+        # state at a time; across two, PostgreSQL would sort the whole queue
+        # for every page, or walk every agency's open tasks by deadline to
+        # find this one's.
+        Index(
+            "ix_tasks_open_queue_deadline",
+            "agency",
+            "deadline",
+            "id",
+            postgresql_where=OPEN_TASKS,
+            sqlite_where=OPEN_TASKS,
+        ),
+        Index(
+            "ix_tasks_open_queue_created",
+            "agency",
+            "created_at",
+            "id",
+            postgresql_where=OPEN_TASKS,
+            sqlite_where=OPEN_TASKS,
         ),
     )
 
