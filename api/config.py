@@ -8,6 +8,11 @@ TOKEN_CACHE_SECONDS
                How long a process trusts a bearer token it has checked, before
                asking the database again (see api.auth.TokenCache); 0 asks on
                every request. Default: 30.
+AGENCY_SECRET_KEYS
+               Fernet keys, separated by commas, that seal the secrets agency
+               pushes are signed with (see workers.sealing); the first seals,
+               all open. Default: a key file in the instance folder, which
+               serves one host only.
 SMS_GATEWAY_URL, SMS_GATEWAY_TOKEN
                Where residents' text messages are sent, and the bearer token
                for it (see workers.notifications). Default: unset, messages
@@ -28,6 +33,7 @@ class Settings:
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
     max_upload_mb: int = 5
     token_cache_seconds: float = 30.0
+    agency_secret_keys: tuple[str, ...] = ()
     sms_gateway_url: str | None = None
     sms_gateway_token: str | None = None
 
@@ -39,6 +45,7 @@ class Settings:
             secret_key=os.environ.get("SECRET_KEY") or secrets.token_hex(32),
             max_upload_mb=int(os.environ.get("MAX_UPLOAD_MB", "5")),
             token_cache_seconds=float(os.environ.get("TOKEN_CACHE_SECONDS", "30")),
+            agency_secret_keys=_listed(os.environ.get("AGENCY_SECRET_KEYS", "")),
             sms_gateway_url=os.environ.get("SMS_GATEWAY_URL") or None,
             sms_gateway_token=os.environ.get("SMS_GATEWAY_TOKEN") or None,
         )
@@ -58,10 +65,15 @@ class Settings:
             "TOKEN_CACHE_SECONDS": self.token_cache_seconds,
             # Tokens a process remembers at once; the least recently used go.
             "TOKEN_CACHE_SIZE": 4096,
+            "AGENCY_SECRET_KEYS": self.agency_secret_keys,
             "SMS_GATEWAY_URL": self.sms_gateway_url,
             "SMS_GATEWAY_TOKEN": self.sms_gateway_token,
             "JSON_SORT_KEYS": False,
         }
+
+
+def _listed(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
 def _with_driver(url: str) -> str:

@@ -3,9 +3,10 @@
 Most agencies work from Terpadu's inbox. One that runs a back office of its
 own gives an endpoint (an admin sets it through the API); each dispatch job
 then POSTs the tasks that reached that agency, as JSON signed with HMAC-SHA256
-of the body under the agency's secret, in ``X-Terpadu-Signature:
-sha256=<hex>``. The body names tasks and tracking numbers, never a resident's
-NIK or name: the agency's system reads the rest through the API.
+of the body under the agency's secret (stored sealed, see sealing), in
+``X-Terpadu-Signature: sha256=<hex>``. The body names tasks and tracking
+numbers, never a resident's NIK or name: the agency's system reads the rest
+through the API.
 
 A push that fails (see outbound) raises, so the job fails
 and its outbox rows stay undelivered; the relay sends them again. Delivery is
@@ -23,6 +24,7 @@ from typing import Any
 
 from . import outbound
 from .models import AgencyEndpoint
+from .sealing import SecretBox, SecretUnreadable
 
 logger = logging.getLogger(__name__)
 
@@ -35,14 +37,25 @@ def signature(secret: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
-def push_tasks(endpoint: AgencyEndpoint, tasks: list[dict[str, Any]]) -> None:
-    """POST ``tasks`` to the agency's endpoint; OutboundFailed unless it took them."""
+def push_tasks(
+    endpoint: AgencyEndpoint, tasks: list[dict[str, Any]], secrets: SecretBox
+) -> None:
+    """POST ``tasks`` to the agency's endpoint; OutboundFailed unless it took them.
+
+    SecretUnreadable, naming the agency, if no key in ``secrets`` opens its
+    secret: the push is not sent unsigned.
+    """
+    try:
+        secret = secrets.open(endpoint.sealed_secret)
+    except SecretUnreadable as unreadable:
+        raise SecretUnreadable(f"agency {endpoint.agency_code}: {unreadable}") from None
+
     body = json.dumps(
         {"agency": endpoint.agency_code, "tasks": tasks}, separators=(",", ":")
     ).encode()
     headers = {
         "Content-Type": "application/json",
-        SIGNATURE_HEADER: signature(endpoint.secret, body),
+        SIGNATURE_HEADER: signature(secret, body),
     }
     outbound.post(endpoint.url, body=body, headers=headers)
     logger.info(

@@ -1,4 +1,4 @@
-"""Operator commands: ``flask --app wsgi workers tick|start|sweep|retry``."""
+"""Operator commands under ``flask --app wsgi workers``."""
 
 from __future__ import annotations
 
@@ -64,3 +64,33 @@ def retry_command(instance_id: int, actor: str) -> None:
 
     retry_instance(db.session, instance_id, actor)
     click.echo(f"instance {instance_id} retried")
+
+
+@workers_cli.command("reseal-secrets")
+@with_appcontext
+def reseal_secrets_command() -> None:
+    """Seal every agency's push secret under the first key of AGENCY_SECRET_KEYS.
+
+    Run after putting a new key first; the old key can go once this is done.
+    """
+    from flask import current_app
+    from sqlalchemy import select
+
+    from api.extensions import db
+
+    from . import sealing
+    from .models import AgencyEndpoint
+
+    box = sealing.box(current_app)
+    endpoints = db.session.scalars(select(AgencyEndpoint)).all()
+    try:
+        for endpoint in endpoints:
+            endpoint.sealed_secret = box.reseal(endpoint.sealed_secret)
+    except sealing.SecretUnreadable as unreadable:
+        db.session.rollback()
+        raise click.ClickException(
+            f"nothing resealed: agency {endpoint.agency_code}: {unreadable}"
+        ) from None
+
+    db.session.commit()
+    click.echo(f"{len(endpoints)} agency secrets resealed under {box.source}")

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from rq import Retry, get_current_job
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from engine.errors import Conflict
 from engine.models import OPEN_TASK_STATES, Instance, InstanceStatus, Task
 from processes.applications import Application
 
+from . import sealing
 from .agency_push import push_tasks
 from .connectors import ConnectorError, lookup
 from .models import AgencyEndpoint
@@ -122,7 +123,7 @@ def _push_to_agency_systems(waiting) -> None:
             tasks.setdefault(task.agency, []).append(_pushed(task))
 
     for agency, endpoint in endpoints.items():
-        push_tasks(endpoint, tasks[agency])
+        push_tasks(endpoint, tasks[agency], sealing.box(current_app))
 
 
 def _pushed(task) -> dict[str, Any]:

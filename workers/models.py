@@ -69,8 +69,8 @@ class Notification(Base):
 class AgencyEndpoint(Base):
     """Where an agency's own system hears of tasks reaching its queue.
 
-    Set by an admin; ``secret`` signs each push (see workers.agency_push) and
-    is never shown again once saved.
+    Set by an admin. The secret that signs each push (see workers.agency_push)
+    is stored sealed (see workers.sealing) and never shown again once saved.
     """
 
     __tablename__ = "agency_endpoints"
@@ -79,6 +79,6 @@ class AgencyEndpoint(Base):
         ForeignKey("agencies.code"), primary_key=True
     )
     url: Mapped[str] = mapped_column(String(500))
-    secret: Mapped[str] = mapped_column(String(200))
+    sealed_secret: Mapped[str] = mapped_column(String(500))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(200))

@@ -5,10 +5,11 @@ See workers.agency_push for what is sent and how it is signed.
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 
 from engine.db import utcnow
 from processes.models import Agency
+from workers import sealing
 from workers.models import AgencyEndpoint
 
 from ..auth import current_user, requires
@@ -41,7 +42,8 @@ def save_endpoint(code: str):
         endpoint = AgencyEndpoint(agency_code=agency.code)
         db.session.add(endpoint)
 
-    endpoint.url, endpoint.secret = body["url"], body["secret"]
+    endpoint.url = body["url"]
+    endpoint.sealed_secret = sealing.box(current_app).seal(body["secret"])
     endpoint.updated_at, endpoint.updated_by = utcnow(), current_user().name
     db.session.commit()
     return ENDPOINT.dump(endpoint), 201 if created else 200

@@ -11,6 +11,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from api import create_app
@@ -18,10 +19,12 @@ from api.extensions import db
 from api.models import Role, create_user
 from engine.db import utcnow
 from tests.waiting import wait_for
+from workers import sealing
 from workers.agency_push import SIGNATURE_HEADER, signature
-from workers.models import OutboxMessage
+from workers.models import AgencyEndpoint, OutboxMessage
 from workers.outbox import REDELIVER_AFTER, relay
 from workers.queues import InlineDispatcher
+from workers.sealing import SecretBox
 from workers.wiring import TICKER
 
 SECRET = "dinkes-shared-secret-2026"
@@ -135,6 +138,35 @@ def test_the_endpoint_is_shown_without_its_secret(api, admin):
     assert SECRET not in shown.get_data(as_text=True)
 
 
+def test_the_secret_is_stored_sealed(app, api, admin):
+    _set_endpoint(api, admin, "https://simpus.dinkes.example/terpadu")
+
+    with app.app_context():
+        stored = db.session.get(AgencyEndpoint, "DINKES").sealed_secret
+        assert SECRET not in stored
+        assert sealing.box(app).open(stored) == SECRET
+
+
+def test_a_secret_no_key_opens_is_never_pushed_unsigned(
+    app, api, admin, permit_service, submit, agency_system, caplog
+):
+    _set_endpoint(api, admin, agency_system.url)
+    with app.app_context():
+        endpoint = db.session.get(AgencyEndpoint, "DINKES")
+        endpoint.sealed_secret = SecretBox([Fernet.generate_key().decode()], "x").seal(
+            SECRET
+        )
+        db.session.commit()
+
+    created = submit()
+
+    assert created.status_code == 201  # the application itself is not held up
+    assert agency_system.received == []
+    rows = _dispatches(app, _instance_of(app, created.json["id"]))
+    assert rows["agency.DINKES"].delivered_at is None
+    assert "agency DINKES: no key in" in caplog.text
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -198,3 +230,39 @@ def test_without_redis_an_answer_does_not_wait_for_its_pushes(
         served.extensions[TICKER].stop()
         with served.app_context():
             db.engine.dispose()
+
+
+def _keys(app, *keys: str) -> None:
+    """Give the app these keys, as a restart with AGENCY_SECRET_KEYS would."""
+    app.config["AGENCY_SECRET_KEYS"] = keys
+    app.extensions.pop(sealing.EXTENSION, None)
+
+
+def test_a_new_key_put_first_takes_over_once_the_secrets_are_resealed(app, api, admin):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    _keys(app, old)
+    _set_endpoint(api, admin, "https://simpus.dinkes.example/terpadu")
+    _keys(app, new, old)
+
+    resealed = app.test_cli_runner().invoke(args=["workers", "reseal-secrets"])
+
+    assert resealed.exit_code == 0, resealed.output
+    assert "1 agency secrets resealed" in resealed.output
+    with app.app_context():
+        stored = db.session.get(AgencyEndpoint, "DINKES").sealed_secret
+    assert SecretBox([new], "the new key alone").open(stored) == SECRET
+
+
+def test_resealing_stops_at_a_secret_no_key_opens_and_changes_nothing(app, api, admin):
+    _keys(app, Fernet.generate_key().decode())
+    _set_endpoint(api, admin, "https://simpus.dinkes.example/terpadu")
+    with app.app_context():
+        before = db.session.get(AgencyEndpoint, "DINKES").sealed_secret
+    _keys(app, Fernet.generate_key().decode())
+
+    refused = app.test_cli_runner().invoke(args=["workers", "reseal-secrets"])
+
+    assert refused.exit_code != 0
+    assert "nothing resealed: agency DINKES: no key in" in refused.output
+    with app.app_context():
+        assert db.session.get(AgencyEndpoint, "DINKES").sealed_secret == before

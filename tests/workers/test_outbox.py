@@ -7,6 +7,7 @@ import socket
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Queue
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from engine.db import utcnow
 from engine.diagrams import DiagramFile, deploy
 from engine.models import Task
 from tests.conftest import agency_row
+from workers import sealing
 from workers.agency_push import signature
 from workers.models import AgencyEndpoint, OutboxMessage
 from workers.outbox import REDELIVER_AFTER, relay
@@ -242,7 +244,9 @@ def test_a_worker_pushes_an_agencys_tasks_to_its_own_system(
         AgencyEndpoint(
             agency_code="DUKCAPIL",
             url=agency_system.url,
-            secret=secret,
+            # Sealed in this process, opened by the worker's: the key file
+            # of the instance folder is what they share.
+            sealed_secret=sealing.box(current_app).seal(secret),
             updated_by="admin",
         )
     )

@@ -1,0 +1,67 @@
+"""sealed agency secrets
+
+Agency endpoints keep their signing secret sealed (see workers.sealing): the
+column is renamed and widened for the Fernet token, and secrets already stored
+are sealed with the app's keys, so no copy of the database holds one in clear.
+
+Revision ID: e3b8d5f1a274
+Revises: c7e1f0a9d352
+Create Date: 2026-12-04 22:10:00.000000
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from flask import current_app
+
+from workers import sealing
+
+# revision identifiers, used by Alembic.
+revision = "e3b8d5f1a274"
+down_revision = "c7e1f0a9d352"
+branch_labels = None
+depends_on = None
+
+ENDPOINTS = sa.table(
+    "agency_endpoints",
+    sa.column("agency_code", sa.String),
+    sa.column("secret", sa.String),
+    sa.column("sealed_secret", sa.String),
+)
+
+
+def upgrade():
+    with op.batch_alter_table("agency_endpoints") as endpoints:
+        endpoints.alter_column(
+            "secret",
+            new_column_name="sealed_secret",
+            type_=sa.String(length=500),
+            existing_type=sa.String(length=200),
+            existing_nullable=False,
+        )
+    _rewrite("sealed_secret", sealing.box(current_app).seal)
+
+
+def downgrade():
+    _rewrite("sealed_secret", sealing.box(current_app).open)
+    with op.batch_alter_table("agency_endpoints") as endpoints:
+        endpoints.alter_column(
+            "sealed_secret",
+            new_column_name="secret",
+            type_=sa.String(length=200),
+            existing_type=sa.String(length=500),
+            existing_nullable=False,
+        )
+
+
+def _rewrite(column: str, change) -> None:
+    connection = op.get_bind()
+    stored = connection.execute(
+        sa.select(ENDPOINTS.c.agency_code, ENDPOINTS.c[column])
+    ).all()
+    for agency_code, value in stored:
+        connection.execute(
+            ENDPOINTS.update()
+            .where(ENDPOINTS.c.agency_code == agency_code)
+            .values({column: change(value)})
+        )
