@@ -31,25 +31,22 @@ ENDPOINTS = sa.table(
 
 
 def upgrade():
-    with op.batch_alter_table("agency_endpoints") as endpoints:
-        endpoints.alter_column(
-            "secret",
-            new_column_name="sealed_secret",
-            type_=sa.String(length=500),
-            existing_type=sa.String(length=200),
-            existing_nullable=False,
-        )
+    _rename("secret", 200, "sealed_secret", 500)
     _rewrite("sealed_secret", sealing.box(current_app).seal)
 
 
 def downgrade():
     _rewrite("sealed_secret", sealing.box(current_app).open)
+    _rename("sealed_secret", 500, "secret", 200)
+
+
+def _rename(column: str, length: int, new_name: str, new_length: int) -> None:
     with op.batch_alter_table("agency_endpoints") as endpoints:
         endpoints.alter_column(
-            "sealed_secret",
-            new_column_name="secret",
-            type_=sa.String(length=200),
-            existing_type=sa.String(length=500),
+            column,
+            new_column_name=new_name,
+            type_=sa.String(length=new_length),
+            existing_type=sa.String(length=length),
             existing_nullable=False,
         )
 

@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from api import create_app
 from api.extensions import db
 from engine.db import Base
 from engine.models import ProcessVersion
 from processes.models import Service
-from tests.conftest import POSTGRES_ADMIN_URL
-
-
-@pytest.fixture(
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def empty_database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'bootstrap.sqlite'}"
-        return
-
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text('DROP DATABASE IF EXISTS "terpadu_bootstrap_test"'))
-        connection.execute(text('CREATE DATABASE "terpadu_bootstrap_test"'))
-    yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/terpadu_bootstrap_test"
-    with admin.connect() as connection:
-        connection.execute(
-            text('DROP DATABASE IF EXISTS "terpadu_bootstrap_test" WITH (FORCE)')
-        )
-    admin.dispose()
 
 
 def _counts(app) -> tuple[int, int]:

@@ -5,42 +5,22 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from api import create_app
 from api.extensions import db
-from tests.conftest import POSTGRES_ADMIN_URL
 from workers import sealing
 
 BEFORE = "c7e1f0a9d352"
 SEALING = "e3b8d5f1a274"
 SECRET = "bpjs-kesehatan-shared-secret"
-DATABASE = "terpadu_migration_test"
-
-
-@pytest.fixture(
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migration.sqlite'}"
-        return
-
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}"'))
-        connection.execute(text(f'CREATE DATABASE "{DATABASE}"'))
-    yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture
-def app(database_url):
+def app(empty_database_url):
     app = create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLALCHEMY_DATABASE_URI": empty_database_url,
             "AGENCY_SECRET_KEYS": (Fernet.generate_key().decode(),),
             "TESTING": True,
         }
