@@ -9,6 +9,7 @@ the fast path does not handle still reaches the database.
 from __future__ import annotations
 
 import logging
+import time
 
 import psycopg
 import pytest
@@ -113,12 +114,34 @@ def test_on_postgresql_the_orm_sends_only_the_commit(pg_engine, reference_conten
         assert session.get(Task, task_id).state == TaskState.COMPLETED
 
 
+def _commit_queued_late(monkeypatch) -> None:
+    """Hold each COMMIT back, so a failed write's answer is in before it is queued.
+
+    Under load this happens by itself: the server answers the write while the
+    client is still queuing the COMMIT behind it.
+    """
+    execute = psycopg.Connection.execute
+
+    def late(connection, query, *args, **kwargs):
+        if query == "COMMIT":
+            time.sleep(0.2)
+        return execute(connection, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "execute", late)
+
+
 @pytest.mark.postgres
-@pytest.mark.parametrize("commit", [False, True], ids=["write", "write-and-commit"])
+@pytest.mark.parametrize(
+    ("commit", "late"),
+    [(False, False), (True, False), (True, True)],
+    ids=["write", "write-and-commit", "write-answered-before-its-commit"],
+)
 def test_a_stale_instance_fails_the_whole_write(
-    pg_engine, reference_content, commit, caplog
+    pg_engine, reference_content, commit, late, caplog, monkeypatch
 ):
     task_id = _permit_task_on(pg_engine, reference_content)
+    if late:
+        _commit_queued_late(monkeypatch)
 
     with Session(pg_engine) as reader:
         task, instance = rows.task_and_instance(reader, task_id)
