@@ -120,6 +120,7 @@ def _keys_in(key_file: Path) -> list[str]:
         # Written aside, then linked into place, which fails if the file is
         # there: of two processes starting at once, both read the one key
         # that won, and neither reads a file half written.
+        key_file.parent.mkdir(parents=True, exist_ok=True)
         draft = key_file.with_name(f"{key_file.name}.{os.getpid()}")
         descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as written:

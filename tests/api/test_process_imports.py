@@ -2,7 +2,10 @@
 
 API processes sit close to their memory budget (about 100 MB each), so
 libraries only the workers use stay out of them: rq (the workers relay the
-outbox) and the HTTP client that pushes to agency systems and SMS gateways.
+outbox), the HTTP client that pushes to agency systems and SMS gateways, and
+cryptography's compiled part, which opens an agency's push secret (and seals
+it when an admin sets one: that request alone loads it). redis-py imports
+cryptography's top level, a few kilobytes, only to see whether it is there.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-WORKER_ONLY = ("rq", "requests")
+WORKER_ONLY = ("rq", "requests", "cryptography.hazmat.bindings._rust")
 
 
 @pytest.mark.parametrize("redis_url", ["", "redis://127.0.0.1:6379/15"])

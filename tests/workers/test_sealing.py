@@ -81,13 +81,15 @@ def test_configured_keys_are_used_and_no_key_file_is_made(tmp_path):
 
 
 def test_without_configured_keys_one_host_shares_a_private_key_file(tmp_path):
-    sealed = sealing.box(_app(tmp_path)).seal(SECRET)
+    instance = tmp_path / "instance"  # not made yet
 
-    key_file = tmp_path / sealing.KEY_FILE
+    sealed = sealing.box(_app(instance)).seal(SECRET)
+
+    key_file = instance / sealing.KEY_FILE
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     # Another process of the same instance (a fresh app) opens what this sealed.
-    assert sealing.box(_app(tmp_path)).open(sealed) == SECRET
-    assert list(tmp_path.iterdir()) == [key_file]  # no draft left behind
+    assert sealing.box(_app(instance)).open(sealed) == SECRET
+    assert list(instance.iterdir()) == [key_file]  # no draft left behind
 
 
 def test_processes_starting_together_agree_on_one_key(tmp_path):
