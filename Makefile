@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup bootstrap worker bench bench-quick soak clean
+.PHONY: run test setup bootstrap worker bench bench-quick soak lint clean
 
 $(STAMP): setup.cfg console/package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ bench-quick: setup
 # end) under paced mixed traffic; default ten minutes. See soak/README.md.
 soak: setup
 	$(BIN)/python -m soak $(SOAK_ARGS)
+
+# ruff as the code is written: formatted, and its checks clean.
+lint: setup
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
