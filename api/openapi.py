@@ -49,11 +49,13 @@ TASK_PAGE = s.page_of(s.TaskSchema, "TaskPage")
 APPLICATION_PAGE = s.page_of(s.ApplicationBriefSchema, "ApplicationPage")
 ESCALATION_PAGE = s.page_of(s.EscalationSchema, "EscalationPage")
 CALENDAR_PAGE = s.page_of(s.CalendarExceptionSchema, "CalendarExceptionPage")
+ENDPOINT_PAGE = s.page_of(s.AgencyEndpointSchema, "AgencyEndpointPage")
 DIAGRAM_PAGE = s.page_of(s.DiagramSchema, "DiagramPage")
 VERSION_PAGE = s.page_of(s.DiagramVersionSchema, "DiagramVersionPage")
 CODE = {"code": "string"}
 TASK = {"task_id": "string"}
 PROCESS = {"process_id": "string"}
+EXCEPTION_ID = {"exception_id": "integer"}
 
 OPERATIONS = (
     Operation(
@@ -67,6 +69,13 @@ OPERATIONS = (
         "office's applications to its village.",
     ),
     Operation("get", "/agencies", "List agencies", AGENCY_PAGE, query=s.PageQuery),
+    Operation(
+        "get",
+        "/agency-endpoints",
+        "List the agencies whose systems are pushed their tasks (admin)",
+        ENDPOINT_PAGE,
+        query=s.PageQuery,
+    ),
     Operation(
         "get",
         "/agencies/{code}/endpoint",
@@ -362,6 +371,15 @@ OPERATIONS = (
         body=s.CalendarExceptionInputSchema,
         errors=(400, 401, 403, 422),
         creates=True,
+    ),
+    Operation(
+        "delete",
+        "/calendar/exceptions/{exception_id}",
+        "Give a day back to the regular calendar (admin)",
+        None,
+        status=204,
+        path_params=EXCEPTION_ID,
+        errors=(401, 403, 404),
     ),
 )
 

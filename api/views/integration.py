@@ -6,6 +6,7 @@ See workers.agency_push for what is sent and how it is signed.
 from __future__ import annotations
 
 from flask import Blueprint, current_app
+from sqlalchemy import select
 
 from engine.db import utcnow
 from processes.models import Agency
@@ -16,12 +17,23 @@ from ..auth import current_user, requires
 from ..errors import Missing
 from ..extensions import db
 from ..models import Role
-from ..parsing import json_body
-from ..schemas import AgencyEndpointInputSchema, AgencyEndpointSchema
+from ..parsing import json_body, page, paged, query_args
+from ..schemas import AgencyEndpointInputSchema, AgencyEndpointSchema, PageQuery
 
 blueprint = Blueprint("integration", __name__)
 ENDPOINT = AgencyEndpointSchema()
 ENDPOINT_INPUT = AgencyEndpointInputSchema()
+
+
+@blueprint.get("/agency-endpoints")
+@requires(Role.ADMIN)
+def list_endpoints():
+    """Every agency that is pushed its tasks, by agency code."""
+    args = query_args(PageQuery())
+    rows, total = page(
+        select(AgencyEndpoint).order_by(AgencyEndpoint.agency_code), args
+    )
+    return paged(ENDPOINT.dump([row for (row,) in rows], many=True), total, args)
 
 
 @blueprint.get("/agencies/<code>/endpoint")

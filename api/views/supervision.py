@@ -121,6 +121,20 @@ def save_calendar_exception():
     return CalendarExceptionSchema().dump(exception), 200 if found else 201
 
 
+@blueprint.delete("/calendar/exceptions/<int:exception_id>")
+@requires(Role.ADMIN)
+def remove_calendar_exception(exception_id: int):
+    """Give the day back to the regular calendar (an exception entered by mistake)."""
+    exception = db.session.get(CalendarException, exception_id)
+    if exception is None:
+        raise NotFound(f"calendar exception {exception_id} does not exist")
+
+    db.session.delete(exception)
+    db.session.commit()
+    settings().forget_calendar()
+    return "", 204
+
+
 def _same_agency(agency_code: str | None):
     if agency_code is None:
         return CalendarException.agency_code.is_(None)

@@ -138,6 +138,21 @@ def test_the_endpoint_is_shown_without_its_secret(api, admin):
     assert SECRET not in shown.get_data(as_text=True)
 
 
+def test_the_endpoints_are_listed_by_agency_without_their_secrets(api, admin):
+    _set_endpoint(api, admin, "https://simpus.dinkes.example/terpadu")
+    _set_endpoint(api, admin, "https://sicantik.example/push", agency="DPMPTSP")
+
+    listed = api("GET", "/agency-endpoints", admin)
+
+    assert listed.status_code == 200
+    assert listed.json["total"] == 2
+    assert [(e["agency_code"], e["url"]) for e in listed.json["items"]] == [
+        ("DINKES", "https://simpus.dinkes.example/terpadu"),
+        ("DPMPTSP", "https://sicantik.example/push"),
+    ]
+    assert SECRET not in listed.get_data(as_text=True)
+
+
 def test_the_secret_is_stored_sealed(app, api, admin):
     _set_endpoint(api, admin, "https://simpus.dinkes.example/terpadu")
 

@@ -126,3 +126,10 @@ def test_an_admin_closure_moves_that_agencys_deadlines(app, api, tokens):
     listed = api("GET", "/calendar/exceptions", headers=headers).json
     assert [e["reason"] for e in listed["items"]] == ["network outage, two days"]
     assert api("PUT", "/calendar/exceptions", "regent", json=closure).status_code == 403
+
+    # Entered by mistake: removed, the day counts as before.
+    exception = f"/calendar/exceptions/{created.json['id']}"
+    assert api("DELETE", exception, headers=headers).status_code == 204
+    again = api("GET", "/calendar/deadline", "counter", query_string=query).json
+    assert again["deadline"] == before["deadline"]
+    assert api("DELETE", exception, headers=headers).status_code == 404

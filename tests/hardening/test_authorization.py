@@ -252,6 +252,13 @@ def save_calendar_exception(world, who):
     return world.call("PUT", "/calendar/exceptions", json=closure, **who)
 
 
+def remove_calendar_exception(world, who):
+    closure = {"day": "2025-03-06", "kind": "closed", "reason": "flood"}
+    saved = world.call("PUT", "/calendar/exceptions", "admin", json=closure)
+    exception_id = saved.json["id"]
+    return world.call("DELETE", f"/calendar/exceptions/{exception_id}", **who)
+
+
 ENDPOINT = {
     "url": "https://simpus.example/terpadu",
     "secret": "a-secret-of-24-letters!!",
@@ -261,6 +268,11 @@ ENDPOINT = {
 def _with_endpoint(world) -> None:
     saved = world.call("PUT", "/agencies/DINKES/endpoint", "admin", json=ENDPOINT)
     assert saved.status_code in (200, 201)
+
+
+def list_agency_endpoints(world, who):
+    _with_endpoint(world)
+    return world.call("GET", "/agency-endpoints", **who)
 
 
 def show_agency_endpoint(world, who):
@@ -328,6 +340,8 @@ MATRIX = {
     ),
     list_calendar_exceptions: _statuses(admin=200),
     save_calendar_exception: _statuses(admin=201),
+    remove_calendar_exception: _statuses(admin=204),
+    list_agency_endpoints: _statuses(admin=200),
     show_agency_endpoint: _statuses(admin=200),
     # The first save creates it (201); this matrix saves once per identity.
     save_agency_endpoint: _statuses(admin=201),
