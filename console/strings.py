@@ -249,6 +249,34 @@ INDONESIAN: dict[str, str] = {
     "queue_call_next": "Panggil nomor berikutnya",
     "queue_called": "Dipanggil",
     "queue_empty": "Tidak ada yang menunggu.",
+    "nav_admin": "Administrasi",
+    "admin_title": "Administrasi",
+    "admin_endpoints": "Sistem instansi yang menerima tugas",
+    "admin_endpoints_help": "Instansi dengan sistem sendiri dikirimi setiap "
+    "tugas yang masuk ke antreannya, ditandatangani dengan rahasia bersama. "
+    "Rahasia disimpan terenkripsi dan tidak ditampilkan lagi.",
+    "admin_agency": "Instansi",
+    "admin_url": "Alamat sistem (URL)",
+    "admin_secret": "Rahasia penandatanganan (minimal 16 karakter)",
+    "admin_updated": "Diubah",
+    "admin_save_endpoint": "Simpan alamat",
+    "admin_endpoint_saved": "Alamat sistem instansi disimpan:",
+    "admin_endpoint_removed": "Tugas tidak lagi dikirim ke sistem instansi:",
+    "admin_remove": "Hapus",
+    "admin_calendar": "Kalender kerja: hari libur dan hari buka khusus",
+    "admin_calendar_help": "Hari libur nasional dan cuti bersama sudah ada di "
+    "kalender. Di sini tutup atau buka satu hari untuk semua instansi atau "
+    "satu instansi; tenggat dihitung ulang dari hari itu.",
+    "admin_day": "Tanggal",
+    "admin_scope": "Berlaku untuk",
+    "admin_scope_all": "Semua instansi",
+    "admin_kind": "Jenis",
+    "admin_kind_closed": "Tutup",
+    "admin_kind_open": "Buka",
+    "admin_reason": "Alasan",
+    "admin_save_day": "Simpan hari",
+    "admin_day_saved": "Kalender diperbarui:",
+    "admin_day_removed": "Hari dikembalikan ke kalender biasa:",
 }
 
 ENGLISH: dict[str, str] = {
@@ -487,6 +515,34 @@ ENGLISH: dict[str, str] = {
     "queue_call_next": "Call the next number",
     "queue_called": "Called",
     "queue_empty": "Nobody is waiting.",
+    "nav_admin": "Administration",
+    "admin_title": "Administration",
+    "admin_endpoints": "Agency systems that receive tasks",
+    "admin_endpoints_help": "An agency with a system of its own is sent every "
+    "task reaching its queue, signed with a shared secret. The secret is "
+    "stored encrypted and never shown again.",
+    "admin_agency": "Agency",
+    "admin_url": "System address (URL)",
+    "admin_secret": "Signing secret (16 characters or more)",
+    "admin_updated": "Changed",
+    "admin_save_endpoint": "Save address",
+    "admin_endpoint_saved": "Agency system address saved:",
+    "admin_endpoint_removed": "Tasks no longer sent to the agency's system:",
+    "admin_remove": "Remove",
+    "admin_calendar": "Working calendar: closures and special openings",
+    "admin_calendar_help": "National holidays and collective leave are already "
+    "in the calendar. Here a day is closed or opened for every agency or for "
+    "one; deadlines are counted again from that day.",
+    "admin_day": "Date",
+    "admin_scope": "Applies to",
+    "admin_scope_all": "Every agency",
+    "admin_kind": "Kind",
+    "admin_kind_closed": "Closed",
+    "admin_kind_open": "Open",
+    "admin_reason": "Reason",
+    "admin_save_day": "Save day",
+    "admin_day_saved": "Calendar updated:",
+    "admin_day_removed": "Day given back to the regular calendar:",
 }
 
 STRINGS = {"id": INDONESIAN, "en": ENGLISH}

@@ -136,6 +136,11 @@ def modeler():
     return render_template("console/modeler.html", page="modeler", installed=installed)
 
 
+@blueprint.get("/admin")
+def admin():
+    return render_template("console/admin.html", page="admin")
+
+
 @blueprint.get("/vendor/<path:name>")
 def vendor(name: str):
     """Serve bpmn-js from the copy ``npm ci --prefix console`` installed."""

@@ -239,6 +239,7 @@ def site(request, tmp_path_factory) -> Iterator[Site]:
         _, tokens["licensing_head"] = create_user(
             db.session, "licensing_head", Role.SUPERVISOR, agency_code="DPMPTSP"
         )
+        _, tokens["admin"] = create_user(db.session, "admin", Role.ADMIN)
         db.session.commit()
     offer_service(app.test_client(), tokens)
     offer_service(app.test_client(), tokens, "survey_permit", SURVEY_SERVICE)

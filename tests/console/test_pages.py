@@ -13,6 +13,7 @@ PAGES = {
     "/console/track": "Lacak permohonan",
     "/console/dashboard": "Dasbor pengawas SLA",
     "/console/modeler": "Pemodel proses",
+    "/console/admin": "Administrasi",
 }
 
 
@@ -74,6 +75,7 @@ def test_static_modules_are_served(client):
         "login.js",
         "clerk_queue.js",
         "applications.js",
+        "admin.js",
     ):
         response = client.get(f"/console/static/js/{name}")
         assert response.status_code == 200, name
