@@ -34,13 +34,16 @@ async function loadEndpoints() {
 }
 
 function endpointRow(endpoint) {
-  const remove = el("button", { type: "button", className: "secondary remove" }, t("admin_remove"));
-  remove.addEventListener("click", () => removeEndpoint(endpoint.agency_code, remove));
+  const button = removeButton(
+    `/agencies/${encodeURIComponent(endpoint.agency_code)}/endpoint`,
+    `${t("admin_endpoint_removed")} ${agencyName(endpoint.agency_code)}`,
+    loadEndpoints,
+  );
   const row = el("tr", {},
     el("td", {}, agencyName(endpoint.agency_code)),
     el("td", { className: "url" }, endpoint.url),
     el("td", {}, `${formatTime(endpoint.updated_at)} · ${endpoint.updated_by}`),
-    el("td", {}, remove));
+    el("td", {}, button));
   row.dataset.agency = endpoint.agency_code;
   return row;
 }
@@ -63,15 +66,20 @@ async function saveEndpoint(event) {
   }
 }
 
-async function removeEndpoint(agency, button) {
-  button.disabled = true;
-  try {
-    await call(`/agencies/${encodeURIComponent(agency)}/endpoint`, { method: "DELETE" });
-    say(`${t("admin_endpoint_removed")} ${agencyName(agency)}`);
-  } catch (problem) {
-    report(problem);
-  }
-  await loadEndpoints();
+/** A button that DELETEs ``path``, says ``done`` if it went, and lists again. */
+function removeButton(path, done, reload) {
+  const button = el("button", { type: "button", className: "secondary remove" }, t("admin_remove"));
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      await call(path, { method: "DELETE" });
+      say(done);
+    } catch (problem) {
+      report(problem);
+    }
+    await reload();
+  });
+  return button;
 }
 
 // -- working calendar ------------------------------------------------------------
@@ -82,14 +90,17 @@ async function loadExceptions() {
 }
 
 function exceptionRow(exception) {
-  const remove = el("button", { type: "button", className: "secondary remove" }, t("admin_remove"));
-  remove.addEventListener("click", () => removeException(exception, remove));
+  const button = removeButton(
+    `/calendar/exceptions/${exception.id}`,
+    `${t("admin_day_removed")} ${exception.day}`,
+    loadExceptions,
+  );
   const row = el("tr", {},
     el("td", {}, exception.day),
     el("td", {}, agencyName(exception.agency_code)),
     el("td", {}, t(`admin_kind_${exception.kind}`)),
     el("td", {}, exception.reason),
-    el("td", {}, remove));
+    el("td", {}, button));
   row.dataset.day = exception.day;
   row.dataset.kind = exception.kind;
   return row;
@@ -114,17 +125,6 @@ async function saveException(event) {
   } catch (problem) {
     report(problem, calendarErrors);
   }
-}
-
-async function removeException(exception, button) {
-  button.disabled = true;
-  try {
-    await call(`/calendar/exceptions/${exception.id}`, { method: "DELETE" });
-    say(`${t("admin_day_removed")} ${exception.day}`);
-  } catch (problem) {
-    report(problem);
-  }
-  await loadExceptions();
 }
 
 async function start() {
