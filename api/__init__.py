@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
         supervision,
         task_forms,
         tasks,
+        users,
     )
 
     app.register_blueprint(health)
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
         supervision,
         satisfaction,
         staff,
+        users,
         integration,
         docs,
     )

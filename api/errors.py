@@ -59,6 +59,10 @@ class Unprocessable(ApiError):
     status = 422
 
 
+class AlreadyExists(ApiError):
+    status = 409
+
+
 _ENGINE_STATUS = {
     NotFound: 404,
     Conflict: 409,

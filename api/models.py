@@ -90,12 +90,10 @@ def create_user(
 ) -> tuple[User, str]:
     """Add a user and return it with its token, which is shown only this once.
 
-    Raises ValueError when the role and agency do not fit together.
+    Raises UnfitScope when the role, agency and village do not fit together.
     """
-    if role == Role.OFFICER and not agency_code:
-        raise ValueError("an officer needs an agency")
-
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    check_scope(role, agency_code, village_code)
+    token = new_token()
     user = User(
         name=name,
         role=role.value,
@@ -106,6 +104,35 @@ def create_user(
     session.add(user)
     session.flush()
     return user, token
+
+
+class UnfitScope(ValueError):
+    """A role given an agency or village it has no use for, or without one it needs."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def check_scope(role: Role, agency_code: str | None, village_code: str | None):
+    """Raise UnfitScope, naming the field, unless the role fits its places.
+
+    Officers work for an agency; a supervisor heads one, or without one is the
+    regent; a counter clerk may sit in a village office. Nobody else has either.
+    """
+    if role == Role.OFFICER and not agency_code:
+        raise UnfitScope("agency_code", "an officer needs an agency")
+    if agency_code and role not in (Role.OFFICER, Role.SUPERVISOR):
+        raise UnfitScope("agency_code", f"a {role.value} works for no agency")
+    if village_code and role != Role.COUNTER:
+        raise UnfitScope(
+            "village_code",
+            f"only a counter clerk sits in a village office, not a {role.value}",
+        )
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def identity_for_token_hash(session: Session, token_hash: str) -> Identity | None:

@@ -50,12 +50,14 @@ APPLICATION_PAGE = s.page_of(s.ApplicationBriefSchema, "ApplicationPage")
 ESCALATION_PAGE = s.page_of(s.EscalationSchema, "EscalationPage")
 CALENDAR_PAGE = s.page_of(s.CalendarExceptionSchema, "CalendarExceptionPage")
 ENDPOINT_PAGE = s.page_of(s.AgencyEndpointSchema, "AgencyEndpointPage")
+USER_PAGE = s.page_of(s.UserSchema, "UserPage")
 DIAGRAM_PAGE = s.page_of(s.DiagramSchema, "DiagramPage")
 VERSION_PAGE = s.page_of(s.DiagramVersionSchema, "DiagramVersionPage")
 CODE = {"code": "string"}
 TASK = {"task_id": "string"}
 PROCESS = {"process_id": "string"}
 EXCEPTION_ID = {"exception_id": "integer"}
+USER_ID = {"user_id": "integer"}
 
 OPERATIONS = (
     Operation(
@@ -67,6 +69,37 @@ OPERATIONS = (
         description="Name, role, agency and village of the bearer token's "
         "user, so a client can tell its own claims and default a village "
         "office's applications to its village.",
+    ),
+    Operation(
+        "get", "/users", "List staff accounts (admin)", USER_PAGE, query=s.UserQuery
+    ),
+    Operation(
+        "post",
+        "/users",
+        "Make a staff account (admin)",
+        s.UserCreatedSchema,
+        status=201,
+        body=s.UserInputSchema,
+        errors=(400, 401, 403, 409, 422),
+        description="Officers need an agency; a supervisor heads one, or "
+        "without one is the regent; a counter clerk may sit in a village "
+        "office. The token is in this answer only.",
+    ),
+    Operation(
+        "post",
+        "/users/{user_id}/token",
+        "Give a staff account a new token; the old one stops working (admin)",
+        s.TokenSchema,
+        path_params=USER_ID,
+        errors=(401, 403, 404),
+    ),
+    Operation(
+        "patch",
+        "/users/{user_id}",
+        "Deactivate a staff account or activate it again (admin)",
+        s.UserSchema,
+        body=s.UserChangeSchema,
+        path_params=USER_ID,
     ),
     Operation("get", "/agencies", "List agencies", AGENCY_PAGE, query=s.PageQuery),
     Operation(

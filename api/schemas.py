@@ -14,6 +14,8 @@ from engine.models import TaskState
 from processes.applications import ApplicationStatus
 from processes.models import AgencyKind, FeeKind
 
+from .models import Role
+
 MAX_PER_PAGE = 100
 MAX_WORKING_DAYS = 3650
 CODE = validate.Length(min=1, max=20)
@@ -199,6 +201,56 @@ class MeSchema(Schema):
     role = fields.String(required=True)
     agency_code = fields.String(allow_none=True)
     village_code = fields.String(allow_none=True)
+
+
+class UserQuery(PageQuery):
+    role = fields.String(validate=validate.OneOf([r.value for r in Role]))
+    agency = fields.String(validate=CODE)
+
+
+class UserSchema(Schema):
+    """A staff account, as an admin sees it; never its token."""
+
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    agency_code = fields.String(allow_none=True)
+    village_code = fields.String(allow_none=True)
+    active = fields.Boolean(required=True)
+    created_at = JakartaDateTime(required=True)
+
+
+class UserInputSchema(Strict):
+    name = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[A-Za-z0-9._-]{2,200}$",
+            error="2 to 200 letters, digits, dots, dashes or underscores",
+        ),
+    )
+    role = fields.String(
+        required=True, validate=validate.OneOf([r.value for r in Role])
+    )
+    agency_code = fields.String(load_default=None, allow_none=True, validate=CODE)
+    village_code = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=16)
+    )
+
+
+class UserChangeSchema(Strict):
+    active = fields.Boolean(required=True)
+
+
+class TokenSchema(Schema):
+    """A bearer token, shown this once: only its digest is kept."""
+
+    token = fields.String(required=True)
+
+
+class UserCreatedSchema(UserSchema):
+    token = fields.String(
+        required=True, metadata={"description": "shown this once; keep it safe"}
+    )
 
 
 # -- applications and tasks --------------------------------------------------------

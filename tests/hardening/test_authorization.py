@@ -8,6 +8,8 @@ joint permit only ever reaches DPMPTSP and DINKES.
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from tests.hardening.world import DIAGRAM, SERVICE, SERVICE_ENTRY
@@ -289,6 +291,33 @@ def remove_agency_endpoint(world, who):
     return world.call("DELETE", "/agencies/DINKES/endpoint", **who)
 
 
+def _throwaway_account(world) -> int:
+    """An account of its own, so no identity of the matrix loses its token."""
+    name = f"matrix-{uuid.uuid4().hex[:8]}"
+    made = world.call("POST", "/users", "admin", json={"name": name, "role": "counter"})
+    assert made.status_code == 201, made.json
+    return made.json["id"]
+
+
+def list_users(world, who):
+    return world.call("GET", "/users", **who)
+
+
+def add_user(world, who):
+    account = {"name": f"matrix-{uuid.uuid4().hex[:8]}", "role": "analyst"}
+    return world.call("POST", "/users", json=account, **who)
+
+
+def give_new_token(world, who):
+    user_id = _throwaway_account(world)
+    return world.call("POST", f"/users/{user_id}/token", **who)
+
+
+def change_user(world, who):
+    user_id = _throwaway_account(world)
+    return world.call("PATCH", f"/users/{user_id}", json={"active": False}, **who)
+
+
 def openapi(world, who):
     return world.call("GET", "/openapi.json", **who)
 
@@ -346,6 +375,10 @@ MATRIX = {
     # The first save creates it (201); this matrix saves once per identity.
     save_agency_endpoint: _statuses(admin=201),
     remove_agency_endpoint: _statuses(admin=204),
+    list_users: _statuses(admin=200),
+    add_user: _statuses(admin=201),
+    give_new_token: _statuses(admin=200),
+    change_user: _statuses(admin=200),
     openapi: PUBLIC,
 }
 CASES = [
