@@ -533,3 +533,45 @@ def test_admin_sends_an_agencys_tasks_to_its_system_and_closes_a_day(tab, site):
     page.wait_for_selector(closed, state="detached")
     assert api.get("/api/v1/agency-endpoints", headers=admin).json["total"] == 0
     assert api.get("/api/v1/calendar/exceptions", headers=admin).json["total"] == 0
+
+
+def test_admin_makes_an_officers_account_renews_its_token_and_deactivates_it(tab, site):
+    api = site.app.test_client()
+
+    def signs_in(token: str) -> int:
+        headers = {"Authorization": f"Bearer {token}"}
+        return api.get("/api/v1/me", headers=headers).status_code
+
+    name = f"officer.{fresh_nik()[-4:]}"
+    tab.sign_in(site.tokens["admin"])
+    page = tab.page
+    page.goto(f"{tab.base}/console/admin")
+    page.wait_for_selector("#account-agency option[value=DPMPTSP]", state="attached")
+
+    page.fill("#account-name", name)
+    page.select_option("#account-role", "officer")
+    page.select_option("#account-agency", "DPMPTSP")
+    page.click("#account-form button[type=submit]")
+    row = f"#accounts tr[data-user='{name}']"
+    page.wait_for_selector(f"{row}[data-active=true]")
+    page.wait_for_selector(
+        "#accounts tr[data-user=village_clerk]:has-text('Kebalenan')"
+    )
+    # The admin's own account offers a new token but no deactivation.
+    assert page.locator("#accounts tr[data-user=admin] button.toggle").count() == 0
+    first = page.text_content("#new-token-value")
+    assert signs_in(first) == 200
+
+    page.click(f"{row} button.renew")
+    page.wait_for_function(
+        "first => document.getElementById('new-token-value').textContent !== first",
+        arg=first,
+    )
+    second = page.text_content("#new-token-value")
+    assert signs_in(first) == 401
+    assert signs_in(second) == 200
+
+    page.click(f"{row} button.toggle")
+    page.wait_for_selector(f"{row}[data-active=false]")
+    assert signs_in(second) == 401
+    tab.shoot("admin-accounts")

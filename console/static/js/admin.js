@@ -1,7 +1,8 @@
-// The admin's page: which agencies' own systems are sent their tasks, and the
-// days the working calendar closes or opens beyond the national holidays.
+// The admin's page: which agencies' own systems are sent their tasks, the
+// days the working calendar closes or opens beyond the national holidays, and
+// the staff accounts.
 import {
-  call, el, formatTime, report, requireToken, say, showPage, t,
+  call, el, formatTime, me, report, requireToken, say, showPage, t, villages,
 } from "./api.js";
 
 const english = document.documentElement.lang === "en";
@@ -13,8 +14,13 @@ const exceptions = document.getElementById("calendar-exceptions");
 const exceptionsShown = document.getElementById("calendar-shown");
 const calendarForm = document.getElementById("calendar-form");
 const calendarErrors = document.getElementById("calendar-errors");
+const accounts = document.getElementById("accounts");
+const accountsShown = document.getElementById("accounts-shown");
+const accountForm = document.getElementById("account-form");
+const accountErrors = document.getElementById("account-errors");
 
 let agencyNames = new Map();
+let villageNames = new Map();
 
 const agencyName = (code) => (code ? agencyNames.get(code) || code : t("admin_scope_all"));
 
@@ -24,6 +30,15 @@ async function loadAgencies() {
   const options = () => page.items.map((a) => el("option", { value: a.code }, `${a.code} — ${agencyName(a.code)}`));
   document.getElementById("endpoint-agency").replaceChildren(...options());
   document.getElementById("calendar-agency").append(...options());
+  document.getElementById("account-agency").append(...options());
+}
+
+async function loadVillages() {
+  const all = await villages();
+  villageNames = new Map(all.map((v) => [v.code, v.name]));
+  document.getElementById("account-village").append(
+    ...all.map((v) => el("option", { value: v.code }, `${v.name} (${v.kecamatan})`)),
+  );
 }
 
 // -- agency systems ------------------------------------------------------------
@@ -127,10 +142,95 @@ async function saveException(event) {
   }
 }
 
+// -- staff accounts --------------------------------------------------------------
+
+async function loadAccounts() {
+  const [page, signedIn] = await Promise.all([call("/users?per_page=100"), me()]);
+  showPage(accounts, accountsShown, page, (user) => accountRow(user, signedIn), 6);
+}
+
+/** Where the account works: its agency, its village office, or neither. */
+function placeOf(user) {
+  if (user.agency_code) return agencyName(user.agency_code);
+  if (user.village_code) return villageNames.get(user.village_code) || user.village_code;
+  return "—";
+}
+
+function accountRow(user, signedIn) {
+  const renew = el("button", { type: "button", className: "secondary renew" }, t("admin_new_token"));
+  renew.addEventListener("click", () => giveNewToken(user, renew));
+  const toggle = el("button", { type: "button", className: "secondary toggle" },
+    t(user.active ? "admin_deactivate" : "admin_activate"));
+  toggle.addEventListener("click", () => setActive(user, !user.active, toggle));
+  const row = el("tr", {},
+    el("td", {}, user.name),
+    el("td", {}, t(`role_${user.role}`)),
+    el("td", {}, placeOf(user)),
+    el("td", {}, t(user.active ? "admin_active" : "admin_inactive")),
+    el("td", {}, formatTime(user.created_at)),
+    // The API refuses an admin's deactivating their own account; no button for it.
+    el("td", { className: "row" }, renew, user.name === signedIn.name ? null : toggle));
+  row.dataset.user = user.name;
+  row.dataset.active = String(user.active);
+  return row;
+}
+
+/** Show a token once, for its owner to be given; it is never shown again. */
+function showToken(name, token) {
+  document.getElementById("new-token-for").textContent = t("admin_token_for").replace("{name}", name);
+  document.getElementById("new-token-value").textContent = token;
+  document.getElementById("new-token").hidden = false;
+}
+
+async function makeAccount(event) {
+  event.preventDefault();
+  const form = new FormData(accountForm);
+  accountErrors.replaceChildren();
+  try {
+    const made = await call("/users", {
+      method: "POST",
+      json: {
+        name: form.get("name").trim(),
+        role: form.get("role"),
+        agency_code: form.get("agency") || null,
+        village_code: form.get("village") || null,
+      },
+    });
+    showToken(made.name, made.token);
+    accountForm.reset();
+    say(`${t("admin_account_made")} ${made.name}`);
+    await loadAccounts();
+  } catch (problem) {
+    report(problem, accountErrors);
+  }
+}
+
+async function giveNewToken(user, button) {
+  button.disabled = true;
+  try {
+    const renewed = await call(`/users/${user.id}/token`, { method: "POST" });
+    showToken(user.name, renewed.token);
+  } catch (problem) {
+    report(problem);
+  }
+  button.disabled = false;
+}
+
+async function setActive(user, active, button) {
+  button.disabled = true;
+  try {
+    await call(`/users/${user.id}`, { method: "PATCH", json: { active } });
+    say(`${t(active ? "admin_activated" : "admin_deactivated")} ${user.name}`);
+  } catch (problem) {
+    report(problem);
+  }
+  await loadAccounts();
+}
+
 async function start() {
   try {
-    await loadAgencies();
-    await Promise.all([loadEndpoints(), loadExceptions()]);
+    await Promise.all([loadAgencies(), loadVillages()]);
+    await Promise.all([loadEndpoints(), loadExceptions(), loadAccounts()]);
   } catch (problem) {
     report(problem);
   }
@@ -138,4 +238,5 @@ async function start() {
 
 endpointForm.addEventListener("submit", saveEndpoint);
 calendarForm.addEventListener("submit", saveException);
+accountForm.addEventListener("submit", makeAccount);
 if (requireToken()) start();
