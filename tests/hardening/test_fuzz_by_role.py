@@ -39,8 +39,17 @@ def operations(world):
     return [result.ok() for result in schema.get_all_operations()]
 
 
+@pytest.fixture
+def accounts_restored(world):
+    """The admin's fuzzing may deactivate the world's users or renew their tokens."""
+    yield
+    world.restore_accounts()
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_generated_requests_keep_the_documents_promises(world, operations, role):
+def test_generated_requests_keep_the_documents_promises(
+    world, operations, role, accounts_restored
+):
     token = world.tokens[role]
 
     for operation in operations:

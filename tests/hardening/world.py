@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import select
 
 from api import create_app
 from api.extensions import db
-from api.models import Role, create_user
+from api.models import Role, User, create_user, hash_token
 from tests.conftest import agency_row
 
 DIAGRAM = Path(__file__).parents[1] / "api" / "diagrams" / "joint_permit.bpmn"
@@ -94,6 +95,24 @@ class World:
     def task_of(self, application: dict, agency: str) -> str:
         return next(t["id"] for t in application["tasks"] if t["agency"] == agency)
 
+    def restore_accounts(self) -> None:
+        """Give every user of the world back its token and its active state.
+
+        For tests that let an admin loose on the users operations: a fuzzed
+        request may deactivate an identity or give it a new token.
+        """
+        with self.app.app_context():
+            for name, token in self.tokens.items():
+                user = db.session.scalar(select(User).where(User.name == name))
+                user.token_hash = hash_token(token)
+                user.active = _active(name)
+            db.session.commit()
+
+
+def _active(name: str) -> bool:
+    # A user who left: the token is still sent but must no longer work.
+    return name != "retired"
+
 
 def build_world(url: str) -> World:
     app = create_app(
@@ -109,8 +128,7 @@ def build_world(url: str) -> World:
         tokens = {}
         for name, (role, agency) in USERS.items():
             user, tokens[name] = create_user(db.session, name, role, agency_code=agency)
-            # A user who left: the token is still sent but must no longer work.
-            user.active = name != "retired"
+            user.active = _active(name)
         db.session.commit()
 
     world = World(app, tokens)
