@@ -13,6 +13,10 @@ AGENCY_SECRET_KEYS
                pushes are signed with (see workers.sealing); the first seals,
                all open. Default: a key file in the instance folder, which
                serves one host only.
+AGENCY_ENDPOINT_ALLOWED_NETWORKS
+               Networks, separated by commas (10.20.0.0/16), where agency
+               systems may be pushed to although the address is loopback or
+               link-local (see workers.destinations). Default: none.
 SMS_GATEWAY_URL, SMS_GATEWAY_TOKEN
                Where residents' text messages are sent, and the bearer token
                for it (see workers.notifications). Default: unset, messages
@@ -34,6 +38,7 @@ class Settings:
     max_upload_mb: int = 5
     token_cache_seconds: float = 30.0
     agency_secret_keys: tuple[str, ...] = ()
+    agency_endpoint_allowed_networks: tuple[str, ...] = ()
     sms_gateway_url: str | None = None
     sms_gateway_token: str | None = None
 
@@ -46,6 +51,9 @@ class Settings:
             max_upload_mb=int(os.environ.get("MAX_UPLOAD_MB", "5")),
             token_cache_seconds=float(os.environ.get("TOKEN_CACHE_SECONDS", "30")),
             agency_secret_keys=_listed(os.environ.get("AGENCY_SECRET_KEYS", "")),
+            agency_endpoint_allowed_networks=_listed(
+                os.environ.get("AGENCY_ENDPOINT_ALLOWED_NETWORKS", "")
+            ),
             sms_gateway_url=os.environ.get("SMS_GATEWAY_URL") or None,
             sms_gateway_token=os.environ.get("SMS_GATEWAY_TOKEN") or None,
         )
@@ -66,6 +74,7 @@ class Settings:
             # Tokens a process remembers at once; the least recently used go.
             "TOKEN_CACHE_SIZE": 4096,
             "AGENCY_SECRET_KEYS": self.agency_secret_keys,
+            "AGENCY_ENDPOINT_ALLOWED_NETWORKS": self.agency_endpoint_allowed_networks,
             "SMS_GATEWAY_URL": self.sms_gateway_url,
             "SMS_GATEWAY_TOKEN": self.sms_gateway_token,
             "JSON_SORT_KEYS": False,

@@ -9,6 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+# The network the test systems listen on, refused to pushes unless allowed.
+LOOPBACK = "127.0.0.0/8"
+
 
 class AgencySystem:
     """An agency's back office: records each push, answers with ``status``."""

@@ -20,9 +20,10 @@ import hashlib
 import hmac
 import json
 import logging
+from collections.abc import Iterable
 from typing import Any
 
-from . import outbound
+from . import destinations, outbound
 from .models import AgencyEndpoint
 from .sealing import SecretBox, SecretUnreadable
 
@@ -38,13 +39,19 @@ def signature(secret: str, body: bytes) -> str:
 
 
 def push_tasks(
-    endpoint: AgencyEndpoint, tasks: list[dict[str, Any]], secrets: SecretBox
+    endpoint: AgencyEndpoint,
+    tasks: list[dict[str, Any]],
+    secrets: SecretBox,
+    allowed: Iterable[destinations.Network] = (),
 ) -> None:
     """POST ``tasks`` to the agency's endpoint; OutboundFailed unless it took them.
 
-    SecretUnreadable, naming the agency, if no key in ``secrets`` opens its
-    secret: the push is not sent unsigned.
+    DestinationRefused if the endpoint's host is an address no agency's system
+    has (see destinations) outside the ``allowed`` networks. SecretUnreadable,
+    naming the agency, if no key in ``secrets`` opens its secret: the push is
+    not sent unsigned.
     """
+    destinations.check(endpoint.url, allowed)
     try:
         secret = secrets.open(endpoint.sealed_secret)
     except SecretUnreadable as unreadable:

@@ -26,6 +26,7 @@ from processes.applications import Application
 from . import sealing
 from .agency_push import push_tasks
 from .connectors import ConnectorError, lookup
+from .destinations import allowed_networks
 from .models import AgencyEndpoint
 from .outbox import mark_delivered
 
@@ -122,8 +123,13 @@ def _push_to_agency_systems(waiting) -> None:
             endpoints[task.agency] = task.AgencyEndpoint
             tasks.setdefault(task.agency, []).append(_pushed(task))
 
+    if not endpoints:
+        return
+
+    secrets = sealing.box(current_app)
+    allowed = allowed_networks(current_app.config["AGENCY_ENDPOINT_ALLOWED_NETWORKS"])
     for agency, endpoint in endpoints.items():
-        push_tasks(endpoint, tasks[agency], sealing.box(current_app))
+        push_tasks(endpoint, tasks[agency], secrets, allowed)
 
 
 def _pushed(task) -> dict[str, Any]:

@@ -11,10 +11,11 @@ from sqlalchemy import select
 from engine.db import utcnow
 from processes.models import Agency
 from workers import sealing
+from workers.destinations import allowed_networks, literal_refusal
 from workers.models import AgencyEndpoint
 
 from ..auth import current_user, requires
-from ..errors import Missing
+from ..errors import Missing, Unprocessable
 from ..extensions import db
 from ..models import Role
 from ..parsing import json_body, page, paged, query_args
@@ -48,6 +49,14 @@ def save_endpoint(code: str):
     """Set where the agency's system is pushed its tasks, and the signing secret."""
     body = json_body(ENDPOINT_INPUT)
     agency = _agency(code)
+    # An address is checked now; a host name is resolved before each push.
+    allowed = allowed_networks(current_app.config["AGENCY_ENDPOINT_ALLOWED_NETWORKS"])
+    refusal = literal_refusal(body["url"], allowed)
+    if refusal is not None:
+        raise Unprocessable(
+            f"no agency's system is at {refusal}",
+            [{"field": "url", "message": refusal}],
+        )
     endpoint = db.session.get(AgencyEndpoint, agency.code)
     created = endpoint is None
     if created:

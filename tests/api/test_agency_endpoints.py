@@ -18,6 +18,7 @@ from api import create_app
 from api.extensions import db
 from api.models import Role, create_user
 from engine.db import utcnow
+from tests.agency_system import LOOPBACK
 from tests.waiting import wait_for
 from workers import sealing
 from workers.agency_push import SIGNATURE_HEADER, signature
@@ -29,6 +30,12 @@ from workers.wiring import TICKER
 
 SECRET = "dinkes-shared-secret-2026"
 NIK = "3510164107900003"
+
+
+@pytest.fixture(autouse=True)
+def loopback_allowed(app):
+    """The agency systems of these tests answer on loopback, refused by default."""
+    app.config["AGENCY_ENDPOINT_ALLOWED_NETWORKS"] = (LOOPBACK,)
 
 
 @pytest.fixture
@@ -182,6 +189,34 @@ def test_a_secret_no_key_opens_is_never_pushed_unsigned(
     assert "agency DINKES: no key in" in caplog.text
 
 
+def test_an_address_no_agency_system_has_is_refused_when_saved(app, api, admin):
+    metadata = "http://169.254.169.254/latest/meta-data"
+    app.config["AGENCY_ENDPOINT_ALLOWED_NETWORKS"] = ()
+
+    for url in (metadata, "http://127.0.0.1:8080/terpadu"):
+        refused = _set_endpoint(api, admin, url)
+
+        assert refused.status_code == 422
+        assert refused.json["errors"][0]["field"] == "url"
+    assert api("GET", "/agencies/DINKES/endpoint", admin).status_code == 404
+
+
+def test_a_host_name_of_this_host_is_refused_at_each_push(
+    app, api, admin, permit_service, submit, agency_system, caplog
+):
+    port = agency_system.server.server_port
+    _set_endpoint(api, admin, f"http://localhost:{port}/terpadu/tasks")
+    app.config["AGENCY_ENDPOINT_ALLOWED_NETWORKS"] = ()
+
+    created = submit()
+
+    assert created.status_code == 201
+    assert agency_system.received == []
+    rows = _dispatches(app, _instance_of(app, created.json["id"]))
+    assert rows["agency.DINKES"].delivered_at is None
+    assert "localhost is 127.0.0.1, a loopback address" in caplog.text
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -213,6 +248,7 @@ def test_without_redis_an_answer_does_not_wait_for_its_pushes(
             "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
             "REDIS_URL": None,
             "TRACK_RATE_LIMIT": "1000 per minute",
+            "AGENCY_ENDPOINT_ALLOWED_NETWORKS": (LOOPBACK,),
         }
     )
     _set_endpoint(api, admin, agency_system.url)

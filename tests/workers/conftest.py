@@ -22,6 +22,7 @@ from api.extensions import db
 from engine.db import Base
 from engine.diagrams import DiagramFile, deploy
 from engine.models import Task
+from tests.agency_system import LOOPBACK
 from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,6 +142,8 @@ class Workers:
             "REDIS_URL": redis_url,
             "PYTHONPATH": os.pathsep.join([str(ROOT), str(Path(__file__).parent)]),
             "TERPADU_CONNECTOR_MODULES": "worker_connectors",
+            # Agency systems of the tests answer on loopback.
+            "AGENCY_ENDPOINT_ALLOWED_NETWORKS": LOOPBACK,
         }
         log = (self.spool / f"{name}-{len(self.processes)}.log").open("w")
         self.log_files.append(log)
