@@ -51,6 +51,7 @@ ESCALATION_PAGE = s.page_of(s.EscalationSchema, "EscalationPage")
 CALENDAR_PAGE = s.page_of(s.CalendarExceptionSchema, "CalendarExceptionPage")
 ENDPOINT_PAGE = s.page_of(s.AgencyEndpointSchema, "AgencyEndpointPage")
 USER_PAGE = s.page_of(s.UserSchema, "UserPage")
+INCIDENT_PAGE = s.page_of(s.IncidentSchema, "IncidentPage")
 DIAGRAM_PAGE = s.page_of(s.DiagramSchema, "DiagramPage")
 VERSION_PAGE = s.page_of(s.DiagramVersionSchema, "DiagramVersionPage")
 CODE = {"code": "string"}
@@ -260,6 +261,25 @@ OPERATIONS = (
         "cancels applications they submitted, an agency head those of their "
         "agency's services, the regent any. An application already ended is "
         "409.",
+    ),
+    Operation(
+        "post",
+        "/applications/{application_id}/retry",
+        "Run the step that stopped an application again (admin)",
+        s.ApplicationSchema,
+        body=s.RetryInputSchema,
+        path_params={"application_id": "integer"},
+        errors=(400, 401, 403, 404, 409, 422),
+        description="For an application in error: data is merged into the "
+        "failed step first, for when the cause was missing or wrong data. "
+        "The step may fail again, leaving the application in error.",
+    ),
+    Operation(
+        "get",
+        "/incidents",
+        "List applications stopped by a failed step, oldest first (admin)",
+        INCIDENT_PAGE,
+        query=s.PageQuery,
     ),
     Operation("get", "/tasks", "List a task queue", TASK_PAGE, query=s.TaskQuery),
     Operation(

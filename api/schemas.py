@@ -352,6 +352,26 @@ class TaskQuery(PageQuery):
     )
 
 
+class IncidentSchema(Schema):
+    """An application stopped by a step that failed, with where and why."""
+
+    application_id = fields.Integer(required=True)
+    tracking_number = fields.String(required=True)
+    service_code = fields.String(required=True)
+    element_id = fields.String(allow_none=True)
+    line = fields.Integer(allow_none=True)
+    message = fields.String(allow_none=True)
+    submitted_at = JakartaDateTime(required=True)
+
+
+class RetryInputSchema(Strict):
+    data = fields.Dict(
+        keys=fields.String(),
+        load_default=dict,
+        metadata={"description": "merged into the failed step before it runs again"},
+    )
+
+
 class CancelInputSchema(Strict):
     reason = fields.String(
         required=True,

@@ -193,9 +193,15 @@ def _job_id(job: _Job) -> str:
     return f"outbox-{oldest.id}-{attempt}-{uuid.uuid4().hex[:8]}"
 
 
-def retry_instance(session: Session, instance_id: int, actor: str) -> None:
+def retry_instance(
+    session: Session,
+    instance_id: int,
+    actor: str,
+    data: dict[str, Any] | None = None,
+) -> None:
     """Clear an instance's incident and send its open service tasks again. Commits.
 
+    ``data`` is merged into the failed step first (see InstanceService.retry).
     The outbox rows join the engine's retry transaction, so either both
     happen or neither.
     """
@@ -215,5 +221,5 @@ def retry_instance(session: Session, instance_id: int, actor: str) -> None:
                     created_at=utcnow(),
                 )
             )
-    service.retry(instance_id, actor)
-    logger.info("instance retried", extra={"instance_id": instance_id})
+    service.retry(instance_id, actor, data)
+    logger.info("instance retried", extra={"instance_id": instance_id, "by": actor})

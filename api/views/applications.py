@@ -1,16 +1,24 @@
-"""Applications: submitted at a counter, read by those who handle them."""
+"""Applications: submitted at a counter, read by those who handle them.
+
+An admin also sees those a failed step stopped (incidents) and runs the step
+again once the cause is mended.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, request
+from sqlalchemy import select
 
+from engine.models import Instance
 from processes.applications import (
     ACTIVE_STATUSES,
     Applicant,
     Application,
+    ApplicationStatus,
     cancel_application,
     submit_application,
 )
+from workers.outbox import retry_instance
 from workers.wiring import instance_service
 
 from ..auth import current_user, requires, signed_in
@@ -26,6 +34,9 @@ from ..schemas import (
     ApplicationQuery,
     ApplicationSchema,
     CancelInputSchema,
+    IncidentSchema,
+    PageQuery,
+    RetryInputSchema,
 )
 
 blueprint = Blueprint("applications", __name__)
@@ -34,6 +45,8 @@ MAX_KEY_LENGTH = 200
 APPLICATION = ApplicationSchema()
 APPLICATION_INPUT = ApplicationInputSchema()
 CANCEL_INPUT = CancelInputSchema()
+RETRY_INPUT = RetryInputSchema()
+INCIDENTS = IncidentSchema(many=True)
 APPLICATION_BRIEFS = ApplicationBriefSchema(many=True)
 
 
@@ -108,6 +121,47 @@ def cancel(application_id: int):
             reason=body["reason"],
             services=instance_service,
         )
+    return APPLICATION.dump(application_view(db.session, application))
+
+
+@blueprint.get("/incidents")
+@outside_transaction
+@requires(Role.ADMIN)
+def incidents():
+    """Applications stopped by a step that failed, oldest first, with where and why."""
+    args = query_args(PageQuery())
+    stopped = (
+        select(Application, Instance)
+        .join(Instance, Instance.id == Application.instance_id)
+        .where(Application.status == ApplicationStatus.ERROR.value)
+        .order_by(Application.submitted_at, Application.id)
+    )
+    rows, total = page(stopped, args)
+    items = [_incident(application, instance) for application, instance in rows]
+    return paged(INCIDENTS.dump(items), total, args)
+
+
+def _incident(application: Application, instance: Instance) -> dict:
+    return {
+        "application_id": application.id,
+        "tracking_number": application.tracking_number,
+        "service_code": application.service_code,
+        "element_id": instance.error_element_id,
+        "line": instance.error_line,
+        "message": instance.error_message,
+        "submitted_at": application.submitted_at,
+    }
+
+
+@blueprint.post("/applications/<int:application_id>/retry")
+@requires(Role.ADMIN)
+def retry(application_id: int):
+    """Run the failed step again, with ``data`` merged into it first."""
+    body = json_body(RETRY_INPUT)
+    user = current_user()
+    application = application_for(db.session, user, application_id)
+    with kept_after_commit():
+        retry_instance(db.session, application.instance_id, user.name, body["data"])
     return APPLICATION.dump(application_view(db.session, application))
 
 

@@ -318,6 +318,17 @@ def change_user(world, who):
     return world.call("PATCH", f"/users/{user_id}", json={"active": False}, **who)
 
 
+def list_incidents(world, who):
+    return world.call("GET", "/incidents", **who)
+
+
+def retry_application(world, who):
+    # Running, not stopped: the admin passes the check and meets the state.
+    application = world.submit()
+    path = f"/applications/{application['id']}/retry"
+    return world.call("POST", path, json={}, **who)
+
+
 def openapi(world, who):
     return world.call("GET", "/openapi.json", **who)
 
@@ -379,6 +390,8 @@ MATRIX = {
     add_user: _statuses(admin=201),
     give_new_token: _statuses(admin=200),
     change_user: _statuses(admin=200),
+    list_incidents: _statuses(admin=200),
+    retry_application: _statuses(admin=409),
     openapi: PUBLIC,
 }
 CASES = [
