@@ -304,6 +304,17 @@ INDONESIAN: dict[str, str] = {
     "role_supervisor": "Kepala instansi / Bupati",
     "role_analyst": "Analis proses",
     "role_admin": "Administrator",
+    "admin_incidents": "Permohonan terhenti",
+    "admin_incidents_help": "Langkah yang gagal (skrip, sambungan ke sistem "
+    "lain) menghentikan permohonan. Perbaiki penyebabnya lalu jalankan lagi; "
+    "data di bawah, jika diisi, ditambahkan ke langkah itu lebih dulu.",
+    "admin_step": "Langkah",
+    "admin_message": "Penyebab",
+    "admin_retry_data": "Data tambahan (JSON, boleh kosong)",
+    "admin_retry": "Jalankan lagi",
+    "admin_retried": "Permohonan berjalan lagi:",
+    "admin_still_stopped": "Langkah gagal lagi, permohonan masih terhenti:",
+    "admin_bad_json": "Data tambahan harus berupa objek JSON, mis. {\"jumlah\": 2}.",
 }
 
 ENGLISH: dict[str, str] = {
@@ -597,6 +608,17 @@ ENGLISH: dict[str, str] = {
     "role_supervisor": "Agency head / Regent",
     "role_analyst": "Process analyst",
     "role_admin": "Administrator",
+    "admin_incidents": "Stopped applications",
+    "admin_incidents_help": "A step that failed (a script, a call to another "
+    "system) stops an application. Mend the cause, then run it again; the data "
+    "below, if given, is added to that step first.",
+    "admin_step": "Step",
+    "admin_message": "Cause",
+    "admin_retry_data": "Data to add (JSON, may be empty)",
+    "admin_retry": "Run again",
+    "admin_retried": "Application moving again:",
+    "admin_still_stopped": "The step failed again; the application is still stopped:",
+    "admin_bad_json": "The data to add must be a JSON object, e.g. {\"quantity\": 2}.",
 }
 
 STRINGS = {"id": INDONESIAN, "en": ENGLISH}

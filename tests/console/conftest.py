@@ -191,6 +191,8 @@ CHROMIUM_ARGS = [
 WAIT_MS = 15_000
 SURVEY_SERVICE = "DPMPTSP-902"
 FORM_SERVICE = "DPMPTSP-903"
+# Its levy script needs a quantity nobody gives: each application stops there.
+LEVY_SERVICE = "DPMPTSP-904"
 # The clerk of the Kebalenan village office, and a resident of Pakis next door.
 KEBALENAN, PAKIS = "35.10.16.1003", "35.10.16.1001"
 # Region 351016 (Banyuwangi), born 1 July 1990 (a woman: day + 40); the last
@@ -244,6 +246,7 @@ def site(request, tmp_path_factory) -> Iterator[Site]:
     offer_service(app.test_client(), tokens)
     offer_service(app.test_client(), tokens, "survey_permit", SURVEY_SERVICE)
     offer_service(app.test_client(), tokens, "form_permit", FORM_SERVICE)
+    offer_service(app.test_client(), tokens, "needs_quantity", LEVY_SERVICE)
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

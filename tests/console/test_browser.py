@@ -34,6 +34,7 @@ from tests.console.conftest import (
     CHROMIUM,
     FORM_SERVICE,
     KEBALENAN,
+    LEVY_SERVICE,
     PAKIS,
     as_regent,
     fresh_nik,
@@ -575,3 +576,27 @@ def test_admin_makes_an_officers_account_renews_its_token_and_deactivates_it(tab
     page.wait_for_selector(f"{row}[data-active=false]")
     assert signs_in(second) == 401
     tab.shoot("admin-accounts")
+
+
+def test_admin_runs_a_stopped_application_again_with_the_missing_data(tab, site):
+    stopped = site.file(LEVY_SERVICE)
+    assert stopped["status"] == "error"
+    tab.sign_in(site.tokens["admin"])
+    page = tab.page
+    page.goto(f"{tab.base}/console/admin")
+    row = f"#incidents tr[data-application-id='{stopped['id']}']"
+    page.wait_for_selector(f"{row}:has-text('compute')")
+    assert "quantity" in page.text_content(f"{row} .incident-message")
+
+    # Without the data the step fails again, and says so.
+    page.click(f"{row} button.retry")
+    page.wait_for_selector("#message[data-kind=error]:has-text('masih terhenti')")
+    page.wait_for_selector(row)
+
+    page.fill("#retry-data", '{"quantity": 2}')
+    page.click(f"{row} button.retry")
+    page.wait_for_selector("#message:has-text('berjalan lagi')")
+    page.wait_for_selector(row, state="detached")
+    moving = as_regent(site, f"/applications/{stopped['id']}").json
+    assert moving["status"] == "in_progress"
+    assert [t["name"] for t in moving["tasks"]] == ["Take the payment"]

@@ -1,6 +1,6 @@
 // The admin's page: which agencies' own systems are sent their tasks, the
-// days the working calendar closes or opens beyond the national holidays, and
-// the staff accounts.
+// days the working calendar closes or opens beyond the national holidays,
+// applications a failed step stopped, and the staff accounts.
 import {
   call, el, formatTime, me, report, requireToken, say, showPage, t, villages,
 } from "./api.js";
@@ -14,6 +14,9 @@ const exceptions = document.getElementById("calendar-exceptions");
 const exceptionsShown = document.getElementById("calendar-shown");
 const calendarForm = document.getElementById("calendar-form");
 const calendarErrors = document.getElementById("calendar-errors");
+const incidents = document.getElementById("incidents");
+const incidentsShown = document.getElementById("incidents-shown");
+const retryData = document.getElementById("retry-data");
 const accounts = document.getElementById("accounts");
 const accountsShown = document.getElementById("accounts-shown");
 const accountForm = document.getElementById("account-form");
@@ -142,6 +145,59 @@ async function saveException(event) {
   }
 }
 
+// -- stopped applications --------------------------------------------------------
+
+async function loadIncidents() {
+  const page = await call("/incidents?per_page=100");
+  showPage(incidents, incidentsShown, page, incidentRow, 6);
+}
+
+function incidentRow(incident) {
+  const button = el("button", { type: "button", className: "secondary retry" }, t("admin_retry"));
+  button.addEventListener("click", () => retry(incident, button));
+  const step = incident.line ? `${incident.element_id} (${t("error_line")} ${incident.line})` : incident.element_id;
+  const row = el("tr", {},
+    el("td", {}, incident.tracking_number),
+    el("td", {}, incident.service_code),
+    el("td", {}, step || "—"),
+    el("td", { className: "incident-message" }, incident.message || "—"),
+    el("td", {}, formatTime(incident.submitted_at)),
+    el("td", {}, button));
+  row.dataset.applicationId = incident.application_id;
+  return row;
+}
+
+/** The data to add before a retry: a JSON object, or none when left empty. */
+function dataToAdd() {
+  const text = retryData.value.trim();
+  if (!text) return {};
+  const data = JSON.parse(text);
+  if (data === null || typeof data !== "object" || Array.isArray(data)) throw new SyntaxError();
+  return data;
+}
+
+async function retry(incident, button) {
+  let data;
+  try {
+    data = dataToAdd();
+  } catch {
+    say(t("admin_bad_json"), "error");
+    return;
+  }
+  button.disabled = true;
+  try {
+    const application = await call(`/applications/${incident.application_id}/retry`, {
+      method: "POST", json: { data },
+    });
+    const moving = application.status !== "error";
+    say(`${t(moving ? "admin_retried" : "admin_still_stopped")} ${incident.tracking_number}`,
+      moving ? "info" : "error");
+  } catch (problem) {
+    report(problem);
+  }
+  await loadIncidents();
+}
+
 // -- staff accounts --------------------------------------------------------------
 
 async function loadAccounts() {
@@ -230,7 +286,7 @@ async function setActive(user, active, button) {
 async function start() {
   try {
     await Promise.all([loadAgencies(), loadVillages()]);
-    await Promise.all([loadEndpoints(), loadExceptions(), loadAccounts()]);
+    await Promise.all([loadEndpoints(), loadExceptions(), loadIncidents(), loadAccounts()]);
   } catch (problem) {
     report(problem);
   }
