@@ -414,7 +414,7 @@ OPERATIONS = (
         "/calendar/exceptions",
         "List the calendar's exceptions (admin)",
         CALENDAR_PAGE,
-        query=s.PageQuery,
+        query=s.CalendarExceptionQuery,
     ),
     Operation(
         "put",

@@ -546,6 +546,12 @@ class AgencyEndpointSchema(Schema):
     updated_by = fields.String(required=True)
 
 
+class CalendarExceptionQuery(PageQuery):
+    since = fields.Date(
+        metadata={"description": "only days on or after this one (YYYY-MM-DD)"}
+    )
+
+
 class CalendarExceptionInputSchema(Strict):
     agency_code = fields.String(load_default=None, allow_none=True, validate=CODE)
     day = fields.Date(required=True, validate=_within_calendar_years)

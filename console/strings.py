@@ -266,7 +266,9 @@ INDONESIAN: dict[str, str] = {
     "admin_calendar": "Kalender kerja: hari libur dan hari buka khusus",
     "admin_calendar_help": "Hari libur nasional dan cuti bersama sudah ada di "
     "kalender. Di sini tutup atau buka satu hari untuk semua instansi atau "
-    "satu instansi; tenggat dihitung ulang dari hari itu.",
+    "satu instansi; tenggat dihitung ulang dari hari itu. Daftar berisi hari "
+    "ini dan sesudahnya.",
+    "admin_all": "Semua",
     "admin_day": "Tanggal",
     "admin_scope": "Berlaku untuk",
     "admin_scope_all": "Semua instansi",
@@ -570,7 +572,8 @@ ENGLISH: dict[str, str] = {
     "admin_calendar": "Working calendar: closures and special openings",
     "admin_calendar_help": "National holidays and collective leave are already "
     "in the calendar. Here a day is closed or opened for every agency or for "
-    "one; deadlines are counted again from that day.",
+    "one; deadlines are counted again from that day. Listed: today and later.",
+    "admin_all": "All",
     "admin_day": "Date",
     "admin_scope": "Applies to",
     "admin_scope_all": "Every agency",

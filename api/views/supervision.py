@@ -22,10 +22,10 @@ from ..models import Identity, Role
 from ..parsing import json_body, page, paged, query_args
 from ..schemas import (
     CalendarExceptionInputSchema,
+    CalendarExceptionQuery,
     CalendarExceptionSchema,
     EscalationQuery,
     EscalationSchema,
-    PageQuery,
 )
 
 blueprint = Blueprint("supervision", __name__)
@@ -91,10 +91,12 @@ def acknowledge_escalation(escalation_id: int):
 @blueprint.get("/calendar/exceptions")
 @requires(Role.ADMIN)
 def calendar_exceptions():
-    args = query_args(PageQuery())
+    args = query_args(CalendarExceptionQuery())
     query = select(CalendarException).order_by(
         CalendarException.day, CalendarException.id
     )
+    if "since" in args:
+        query = query.where(CalendarException.day >= args["since"])
     rows, total = page(query, args)
     items = CalendarExceptionSchema(many=True).dump([row for (row,) in rows])
     return paged(items, total, args)

@@ -133,3 +133,21 @@ def test_an_admin_closure_moves_that_agencys_deadlines(app, api, tokens):
     again = api("GET", "/calendar/deadline", "counter", query_string=query).json
     assert again["deadline"] == before["deadline"]
     assert api("DELETE", exception, headers=headers).status_code == 404
+
+
+def test_the_calendar_exceptions_from_a_day_on(app, api, tokens):
+    headers = {"Authorization": f"Bearer {_admin_token(app)}"}
+    for day, reason in (("2026-11-30", "banjir"), ("2026-12-24", "cuti bersama")):
+        closure = {"day": day, "kind": "closed", "reason": reason}
+        saved = api("PUT", "/calendar/exceptions", headers=headers, json=closure)
+        assert saved.status_code == 201
+
+    coming = api(
+        "GET",
+        "/calendar/exceptions",
+        headers=headers,
+        query_string={"since": "2026-12-04"},
+    ).json
+
+    assert [e["reason"] for e in coming["items"]] == ["cuti bersama"]
+    assert coming["total"] == 1

@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -487,8 +487,20 @@ def test_agency_head_cancels_an_application_of_the_agencys_service(tab, site):
 def test_admin_sends_an_agencys_tasks_to_its_system_and_closes_a_day(tab, site):
     admin = {"Authorization": f"Bearer {site.tokens['admin']}"}
     api = site.app.test_client()
-    query = {"start": "2026-12-22T09:00:00+07:00", "working_days": 3}
-    before = api.get("/api/v1/calendar/deadline", headers=admin, query_string=query)
+
+    def deadline(working_days: int, agency: str | None = None) -> str:
+        query = {"start": f"{start}T09:00:00+07:00", "working_days": working_days}
+        if agency:
+            query["agency"] = agency
+        answer = api.get("/api/v1/calendar/deadline", headers=admin, query_string=query)
+        return answer.json["deadline"]
+
+    # A Monday weeks ahead, so the page (which lists today on) shows the day;
+    # the day closed is the working day after it, whatever the holidays.
+    ahead = date.today() + timedelta(days=21)
+    start = (ahead - timedelta(days=ahead.weekday())).isoformat()
+    day = deadline(1)[:10]
+    before = deadline(3)
     tab.sign_in(site.tokens["admin"])
     page = tab.page
     page.goto(f"{tab.base}/console/admin")
@@ -514,18 +526,14 @@ def test_admin_sends_an_agencys_tasks_to_its_system_and_closes_a_day(tab, site):
     saved = api.get("/api/v1/agencies/DPMPTSP/endpoint", headers=admin)
     assert saved.json["url"] == "https://sicantik.example/terpadu"
 
-    page.fill("#calendar-day", "2026-12-23")
+    page.fill("#calendar-day", day)
     page.select_option("#calendar-agency", "DPMPTSP")
     page.fill("#calendar-reason", "banjir")
     page.click("#calendar-form button[type=submit]")
-    closed = "#calendar-exceptions tr[data-day='2026-12-23'][data-kind=closed]"
+    closed = f"#calendar-exceptions tr[data-day='{day}'][data-kind=closed]"
     page.wait_for_selector(f"{closed}:has-text('banjir')")
-    moved = api.get(
-        "/api/v1/calendar/deadline",
-        headers=admin,
-        query_string=query | {"agency": "DPMPTSP"},
-    )
-    assert moved.json["deadline"] > before.json["deadline"]
+    assert deadline(3, "DPMPTSP") > before
+    assert deadline(3) == before  # the other agencies keep the day
     tab.shoot("admin")
 
     page.click(f"{endpoint} button.remove")
@@ -558,6 +566,9 @@ def test_admin_makes_an_officers_account_renews_its_token_and_deactivates_it(tab
     page.wait_for_selector(
         "#accounts tr[data-user=village_clerk]:has-text('Kebalenan')"
     )
+    page.select_option("#accounts-agency", "DPMPTSP")
+    page.wait_for_selector("#accounts tr[data-user=village_clerk]", state="detached")
+    page.wait_for_selector(f"{row}[data-active=true]")
     # The admin's own account offers a new token but no deactivation.
     assert page.locator("#accounts tr[data-user=admin] button.toggle").count() == 0
     first = page.text_content("#new-token-value")

@@ -18,6 +18,8 @@ const incidents = document.getElementById("incidents");
 const incidentsShown = document.getElementById("incidents-shown");
 const retryData = document.getElementById("retry-data");
 const accounts = document.getElementById("accounts");
+const accountsAgency = document.getElementById("accounts-agency");
+const accountsRole = document.getElementById("accounts-role");
 const accountsShown = document.getElementById("accounts-shown");
 const accountForm = document.getElementById("account-form");
 const accountErrors = document.getElementById("account-errors");
@@ -34,6 +36,7 @@ async function loadAgencies() {
   document.getElementById("endpoint-agency").replaceChildren(...options());
   document.getElementById("calendar-agency").append(...options());
   document.getElementById("account-agency").append(...options());
+  accountsAgency.append(...options());
 }
 
 async function loadVillages() {
@@ -102,8 +105,11 @@ function removeButton(path, done, reload) {
 
 // -- working calendar ------------------------------------------------------------
 
+// Today in the regency, as YYYY-MM-DD: days gone by need no managing.
+const today = () => new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Jakarta" }).format(new Date());
+
 async function loadExceptions() {
-  const page = await call("/calendar/exceptions?per_page=100");
+  const page = await call(`/calendar/exceptions?per_page=100&since=${today()}`);
   showPage(exceptions, exceptionsShown, page, exceptionRow, 5);
 }
 
@@ -201,7 +207,10 @@ async function retry(incident, button) {
 // -- staff accounts --------------------------------------------------------------
 
 async function loadAccounts() {
-  const [page, signedIn] = await Promise.all([call("/users?per_page=100"), me()]);
+  const params = new URLSearchParams({ per_page: "100" });
+  if (accountsAgency.value) params.set("agency", accountsAgency.value);
+  if (accountsRole.value) params.set("role", accountsRole.value);
+  const [page, signedIn] = await Promise.all([call(`/users?${params}`), me()]);
   showPage(accounts, accountsShown, page, (user) => accountRow(user, signedIn), 6);
 }
 
@@ -295,4 +304,5 @@ async function start() {
 endpointForm.addEventListener("submit", saveEndpoint);
 calendarForm.addEventListener("submit", saveException);
 accountForm.addEventListener("submit", makeAccount);
+for (const filter of [accountsAgency, accountsRole]) filter.addEventListener("change", () => loadAccounts().catch(report));
 if (requireToken()) start();
