@@ -49,14 +49,8 @@ def save_endpoint(code: str):
     """Set where the agency's system is pushed its tasks, and the signing secret."""
     body = json_body(ENDPOINT_INPUT)
     agency = _agency(code)
-    # An address is checked now; a host name is resolved before each push.
-    allowed = allowed_networks(current_app.config["AGENCY_ENDPOINT_ALLOWED_NETWORKS"])
-    refusal = literal_refusal(body["url"], allowed)
-    if refusal is not None:
-        raise Unprocessable(
-            f"no agency's system is at {refusal}",
-            [{"field": "url", "message": refusal}],
-        )
+    _refuse_unreachable(body["url"])
+
     endpoint = db.session.get(AgencyEndpoint, agency.code)
     created = endpoint is None
     if created:
@@ -77,6 +71,21 @@ def remove_endpoint(code: str):
     db.session.delete(_endpoint_of(_agency(code)))
     db.session.commit()
     return "", 204
+
+
+def _refuse_unreachable(url: str) -> None:
+    """Refuse a URL naming an address no agency's system has (see destinations).
+
+    A host name is resolved and judged before each push instead: the workers'
+    network may resolve it differently from this process.
+    """
+    allowed = allowed_networks(current_app.config["AGENCY_ENDPOINT_ALLOWED_NETWORKS"])
+    refusal = literal_refusal(url, allowed)
+    if refusal is not None:
+        raise Unprocessable(
+            f"no agency's system is at {refusal}",
+            [{"field": "url", "message": refusal}],
+        )
 
 
 def _agency(code: str) -> Agency:
