@@ -32,11 +32,11 @@ ENDPOINTS = sa.table(
 
 def upgrade():
     _rename("secret", 200, "sealed_secret", 500)
-    _rewrite("sealed_secret", sealing.box(current_app).seal)
+    _rewrite("sealed_secret", lambda box: box.seal)
 
 
 def downgrade():
-    _rewrite("sealed_secret", sealing.box(current_app).open)
+    _rewrite("sealed_secret", lambda box: box.open)
     _rename("sealed_secret", 500, "secret", 200)
 
 
@@ -51,11 +51,19 @@ def _rename(column: str, length: int, new_name: str, new_length: int) -> None:
         )
 
 
-def _rewrite(column: str, change) -> None:
+def _rewrite(column: str, change_with) -> None:
+    """Rewrite each stored secret with ``change_with(the app's box)``.
+
+    With no endpoint stored, no key is needed, and none is made.
+    """
     connection = op.get_bind()
     stored = connection.execute(
         sa.select(ENDPOINTS.c.agency_code, ENDPOINTS.c[column])
     ).all()
+    if not stored:
+        return
+
+    change = change_with(sealing.box(current_app))
     for agency_code, value in stored:
         connection.execute(
             ENDPOINTS.update()

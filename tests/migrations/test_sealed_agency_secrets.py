@@ -67,3 +67,21 @@ def test_secrets_stored_in_clear_are_sealed_and_can_be_opened_back(app):
     with app.app_context():
         downgrade(directory=directory, revision=BEFORE)
     assert _stored(app)["secret"] == SECRET
+
+
+def test_with_nothing_stored_no_key_is_needed(empty_database_url):
+    # A key that is no key: building the box would fail, and must not happen.
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": empty_database_url,
+            "AGENCY_SECRET_KEYS": ("not-a-key",),
+            "TESTING": True,
+        }
+    )
+    directory = app.extensions["migrate"].directory
+    with app.app_context():
+        upgrade(directory=directory, revision=SEALING)
+        downgrade(directory=directory, revision=BEFORE)
+        db.engine.dispose()
+
+    assert sealing.EXTENSION not in app.extensions
