@@ -83,7 +83,7 @@ def _refuse_unreachable(url: str) -> None:
     refusal = literal_refusal(url, allowed)
     if refusal is not None:
         raise Unprocessable(
-            f"no agency's system is at {refusal}",
+            f"{refusal}: no agency's system can be there",
             [{"field": "url", "message": refusal}],
         )
 
