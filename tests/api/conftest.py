@@ -93,9 +93,17 @@ def api(app, tokens):
 
 
 @pytest.fixture
-def permit_service(api) -> dict:
-    """Deploy the two-agency diagram and bind it to service DPMPTSP-900."""
-    xml = (DIAGRAMS / "joint_permit.bpmn").read_bytes()
+def admin(app, api) -> str:
+    """Add an admin to the users; return the name ``api`` signs as."""
+    with app.app_context():
+        _, api.tokens["admin"] = create_user(db.session, "admin", Role.ADMIN)
+        db.session.commit()
+    return "admin"
+
+
+def offer_service(api, diagram: str, code: str, **entry) -> dict:
+    """Deploy ``diagrams/<diagram>.bpmn`` and offer it as service ``code``."""
+    xml = (DIAGRAMS / f"{diagram}.bpmn").read_bytes()
     deployed = api(
         "POST", "/diagrams", "analyst", data=xml, content_type="application/xml"
     )
@@ -103,15 +111,21 @@ def permit_service(api) -> dict:
     entry = {
         "name_id": "Izin bersama",
         "agency_code": "DPMPTSP",
-        "process_id": "joint_permit",
+        "process_id": diagram,
         "sla_working_days": 5,
         "fee_kind": "free",
         "fee_idr": 0,
         "required_documents": ["KTP-el", "denah lokasi"],
-    }
-    bound = api("PUT", "/services/DPMPTSP-900", "analyst", json=entry)
+    } | entry
+    bound = api("PUT", f"/services/{code}", "analyst", json=entry)
     assert bound.status_code == 201, bound.json
     return deployed.json
+
+
+@pytest.fixture
+def permit_service(api) -> dict:
+    """Deploy the two-agency diagram and offer it as service DPMPTSP-900."""
+    return offer_service(api, "joint_permit", "DPMPTSP-900")
 
 
 @pytest.fixture

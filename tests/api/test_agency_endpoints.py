@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from api import create_app
 from api.extensions import db
-from api.models import Role, create_user
 from engine.db import utcnow
 from tests.agency_system import LOOPBACK
 from tests.waiting import wait_for
@@ -36,14 +35,6 @@ NIK = "3510164107900003"
 def loopback_allowed(app):
     """The agency systems of these tests answer on loopback, refused by default."""
     app.config["AGENCY_ENDPOINT_ALLOWED_NETWORKS"] = (LOOPBACK,)
-
-
-@pytest.fixture
-def admin(app, api) -> str:
-    with app.app_context():
-        _, api.tokens["admin"] = create_user(db.session, "admin", Role.ADMIN)
-        db.session.commit()
-    return "admin"
 
 
 def _set_endpoint(api, admin, url: str, agency: str = "DINKES", secret=SECRET):

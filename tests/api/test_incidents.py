@@ -4,39 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from api.extensions import db
-from api.models import Role, create_user
-from tests.api.conftest import DIAGRAMS, VALID_NIK
+from tests.api.conftest import VALID_NIK, offer_service
 
 SERVICE = "DPMPTSP-950"
 
 
 @pytest.fixture
-def admin(app, api) -> str:
-    with app.app_context():
-        _, api.tokens["admin"] = create_user(db.session, "admin", Role.ADMIN)
-        db.session.commit()
-    return "admin"
-
-
-@pytest.fixture
 def stopped(api) -> dict:
     """An application whose levy script failed: the counter gave no quantity."""
-    xml = (DIAGRAMS / "needs_quantity.bpmn").read_bytes()
-    deployed = api(
-        "POST", "/diagrams", "analyst", data=xml, content_type="application/xml"
+    offer_service(
+        api, "needs_quantity", SERVICE, name_id="Retribusi", sla_working_days=3
     )
-    assert deployed.status_code == 201, deployed.json
-    entry = {
-        "name_id": "Retribusi",
-        "agency_code": "DPMPTSP",
-        "process_id": "needs_quantity",
-        "sla_working_days": 3,
-        "fee_kind": "free",
-        "fee_idr": 0,
-        "required_documents": ["KTP-el"],
-    }
-    assert api("PUT", f"/services/{SERVICE}", "analyst", json=entry).status_code == 201
     body = {
         "service_code": SERVICE,
         "applicant": {"nik": VALID_NIK, "name": "Siti Aminah", "phone": "0812345678"},

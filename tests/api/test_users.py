@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from api.extensions import db
-from api.models import Role, create_user
 from processes.models import RegionLevel
 from tests.conftest import add_regions
 
@@ -14,14 +12,6 @@ REGIONS = (
     ("35.10.16", "Banyuwangi", RegionLevel.KECAMATAN, "35.10"),
     ("35.10.16.1003", "Kebalenan", RegionLevel.KELURAHAN, "35.10.16"),
 )
-
-
-@pytest.fixture
-def admin(app, api) -> str:
-    with app.app_context():
-        _, api.tokens["admin"] = create_user(db.session, "admin", Role.ADMIN)
-        db.session.commit()
-    return "admin"
 
 
 def _make(api, admin, **account):
