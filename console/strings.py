@@ -574,6 +574,7 @@ ENGLISH: dict[str, str] = {
     "in the calendar. Here a day is closed or opened for every agency or for "
     "one; deadlines are counted again from that day. Listed: today and later.",
     "admin_all": "All",
+    "track_none": "—",
     "admin_day": "Date",
     "admin_scope": "Applies to",
     "admin_scope_all": "Every agency",
