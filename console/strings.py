@@ -316,7 +316,7 @@ INDONESIAN: dict[str, str] = {
     "admin_retry": "Jalankan lagi",
     "admin_retried": "Permohonan berjalan lagi:",
     "admin_still_stopped": "Langkah gagal lagi, permohonan masih terhenti:",
-    "admin_bad_json": "Data tambahan harus berupa objek JSON, mis. {\"jumlah\": 2}.",
+    "admin_bad_json": 'Data tambahan harus berupa objek JSON, mis. {"jumlah": 2}.',
 }
 
 ENGLISH: dict[str, str] = {
@@ -622,7 +622,7 @@ ENGLISH: dict[str, str] = {
     "admin_retry": "Run again",
     "admin_retried": "Application moving again:",
     "admin_still_stopped": "The step failed again; the application is still stopped:",
-    "admin_bad_json": "The data to add must be a JSON object, e.g. {\"quantity\": 2}.",
+    "admin_bad_json": 'The data to add must be a JSON object, e.g. {"quantity": 2}.',
 }
 
 STRINGS = {"id": INDONESIAN, "en": ENGLISH}
