@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from .outbound import OutboundFailed
@@ -35,10 +36,10 @@ class BadAllowedNetworks(ValueError):
     """AGENCY_ENDPOINT_ALLOWED_NETWORKS holds something that is not a network."""
 
 
-def allowed_networks(configured: Iterable[str]) -> tuple[Network, ...]:
-    """The networks of AGENCY_ENDPOINT_ALLOWED_NETWORKS, each checked."""
+def allowed_networks(config: Mapping[str, Any]) -> tuple[Network, ...]:
+    """The networks of the app's AGENCY_ENDPOINT_ALLOWED_NETWORKS, each checked."""
     networks = []
-    for value in configured:
+    for value in config["AGENCY_ENDPOINT_ALLOWED_NETWORKS"]:
         try:
             networks.append(ipaddress.ip_network(value, strict=False))
         except ValueError:

@@ -127,7 +127,7 @@ def _push_to_agency_systems(waiting) -> None:
         return
 
     secrets = sealing.box(current_app)
-    allowed = allowed_networks(current_app.config["AGENCY_ENDPOINT_ALLOWED_NETWORKS"])
+    allowed = allowed_networks(current_app.config)
     for agency, endpoint in endpoints.items():
         push_tasks(endpoint, tasks[agency], secrets, allowed)
 

@@ -79,8 +79,7 @@ def _refuse_unreachable(url: str) -> None:
     A host name is resolved and judged before each push instead: the workers'
     network may resolve it differently from this process.
     """
-    allowed = allowed_networks(current_app.config["AGENCY_ENDPOINT_ALLOWED_NETWORKS"])
-    refusal = literal_refusal(url, allowed)
+    refusal = literal_refusal(url, allowed_networks(current_app.config))
     if refusal is not None:
         raise Unprocessable(
             f"{refusal}: no agency's system can be there",

@@ -12,7 +12,7 @@ import logging
 from flask import Blueprint
 from sqlalchemy import select
 
-from processes.models import Agency, Region, RegionLevel
+from processes.models import Agency, Region
 
 from ..auth import current_user, requires
 from ..errors import AlreadyExists, Missing, Unprocessable
@@ -30,7 +30,6 @@ from ..schemas import (
 logger = logging.getLogger(__name__)
 
 blueprint = Blueprint("users", __name__)
-VILLAGE_LEVELS = (RegionLevel.DESA, RegionLevel.KELURAHAN)
 
 
 @blueprint.get("/users")
@@ -120,7 +119,7 @@ def _check_places(agency_code: str | None, village_code: str | None) -> None:
         )
     if village_code:
         village = db.session.get(Region, village_code)
-        if village is None or village.level not in VILLAGE_LEVELS:
+        if village is None or not village.is_village:
             raise Unprocessable(
                 f"{village_code} is not a village (desa or kelurahan)",
                 [{"field": "village_code", "message": "no such village"}],

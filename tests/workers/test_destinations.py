@@ -17,6 +17,10 @@ from workers.destinations import (
 from workers.outbound import OutboundFailed
 
 
+def _allowing(*networks: str):
+    return allowed_networks({"AGENCY_ENDPOINT_ALLOWED_NETWORKS": networks})
+
+
 @pytest.mark.parametrize(
     ("address", "refused"),
     [
@@ -41,7 +45,7 @@ def test_which_addresses_no_agency_system_has(address, refused):
 
 
 def test_an_allowed_network_lets_its_addresses_through():
-    allowed = allowed_networks(["127.0.0.0/8", "fd00::/8"])
+    allowed = _allowing("127.0.0.0/8", "fd00::/8")
 
     assert why_refused(ipaddress.ip_address("127.0.0.1"), allowed) is None
     assert why_refused(ipaddress.ip_address("169.254.169.254"), allowed) is not None
@@ -49,7 +53,7 @@ def test_an_allowed_network_lets_its_addresses_through():
 
 def test_a_value_that_is_not_a_network_is_named():
     with pytest.raises(BadAllowedNetworks, match="'intranet' is not a network"):
-        allowed_networks(["10.0.0.0/8", "intranet"])
+        _allowing("10.0.0.0/8", "intranet")
 
 
 def test_an_address_in_the_url_is_judged_without_resolving():
@@ -69,7 +73,7 @@ def test_a_host_name_is_judged_by_what_it_resolves_to():
     with pytest.raises(DestinationRefused, match="AGENCY_ENDPOINT_ALLOWED_NETWORKS"):
         check("http://localhost:8080/terpadu", ())
 
-    check("http://localhost:8080/terpadu", allowed_networks(["127.0.0.0/8"]))
+    check("http://localhost:8080/terpadu", _allowing("127.0.0.0/8"))
 
 
 def test_a_host_that_does_not_resolve_fails_the_push_for_a_later_try():
