@@ -92,7 +92,7 @@ def create_user(
 
     Raises UnfitScope when the role, agency and village do not fit together.
     """
-    check_scope(role, agency_code, village_code)
+    _check_scope(role, agency_code, village_code)
     token = new_token()
     user = User(
         name=name,
@@ -114,7 +114,7 @@ class UnfitScope(ValueError):
         self.field = field
 
 
-def check_scope(role: Role, agency_code: str | None, village_code: str | None):
+def _check_scope(role: Role, agency_code: str | None, village_code: str | None):
     """Raise UnfitScope, naming the field, unless the role fits its places.
 
     Officers work for an agency; a supervisor heads one, or without one is the
