@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from engine.models import Instance
 from processes.applications import (
@@ -87,6 +88,10 @@ def list_applications():
 
     newest_first = query.order_by(
         Application.submitted_at.desc(), Application.id.desc()
+    ).options(
+        # may_cancel reads each one's service: one query for the page, not
+        # one for each application.
+        selectinload(Application.service)
     )
     rows, total = page(newest_first, args)
     applications = [row[0] for row in rows]
