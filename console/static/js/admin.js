@@ -9,11 +9,9 @@ const english = document.documentElement.lang === "en";
 const endpoints = document.getElementById("endpoints");
 const endpointsShown = document.getElementById("endpoints-shown");
 const endpointForm = document.getElementById("endpoint-form");
-const endpointErrors = document.getElementById("endpoint-errors");
 const exceptions = document.getElementById("calendar-exceptions");
 const exceptionsShown = document.getElementById("calendar-shown");
 const calendarForm = document.getElementById("calendar-form");
-const calendarErrors = document.getElementById("calendar-errors");
 const incidents = document.getElementById("incidents");
 const incidentsShown = document.getElementById("incidents-shown");
 const retryData = document.getElementById("retry-data");
@@ -22,7 +20,6 @@ const accountsAgency = document.getElementById("accounts-agency");
 const accountsRole = document.getElementById("accounts-role");
 const accountsShown = document.getElementById("accounts-shown");
 const accountForm = document.getElementById("account-form");
-const accountErrors = document.getElementById("account-errors");
 
 let agencyNames = new Map();
 let villageNames = new Map();
@@ -69,22 +66,31 @@ function endpointRow(endpoint) {
   return row;
 }
 
-async function saveEndpoint(event) {
-  event.preventDefault();
-  const form = new FormData(endpointForm);
+async function saveEndpoint(form) {
   const agency = form.get("agency");
-  endpointErrors.replaceChildren();
-  try {
-    await call(`/agencies/${encodeURIComponent(agency)}/endpoint`, {
-      method: "PUT", json: { url: form.get("url"), secret: form.get("secret") },
-    });
-    // The secret leaves the page once it is stored.
-    endpointForm.elements.secret.value = "";
-    say(`${t("admin_endpoint_saved")} ${agencyName(agency)}`);
-    await loadEndpoints();
-  } catch (problem) {
-    report(problem, endpointErrors);
-  }
+  await call(`/agencies/${encodeURIComponent(agency)}/endpoint`, {
+    method: "PUT", json: { url: form.get("url"), secret: form.get("secret") },
+  });
+  // The secret leaves the page once it is stored.
+  endpointForm.elements.secret.value = "";
+  say(`${t("admin_endpoint_saved")} ${agencyName(agency)}`);
+  await loadEndpoints();
+}
+
+/**
+ * On submit, hand ``send`` the form's values; a refusal of the API is shown
+ * in ``errors``, each located error beside the form that caused it.
+ */
+function onSubmit(form, errors, send) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    errors.replaceChildren();
+    try {
+      await send(new FormData(form));
+    } catch (problem) {
+      report(problem, errors);
+    }
+  });
 }
 
 /** A button that DELETEs ``path``, says ``done`` if it went, and lists again. */
@@ -130,25 +136,18 @@ function exceptionRow(exception) {
   return row;
 }
 
-async function saveException(event) {
-  event.preventDefault();
-  const form = new FormData(calendarForm);
-  calendarErrors.replaceChildren();
-  try {
-    const saved = await call("/calendar/exceptions", {
-      method: "PUT",
-      json: {
-        day: form.get("day"),
-        agency_code: form.get("agency") || null,
-        kind: form.get("kind"),
-        reason: form.get("reason").trim(),
-      },
-    });
-    say(`${t("admin_day_saved")} ${saved.day}`);
-    await loadExceptions();
-  } catch (problem) {
-    report(problem, calendarErrors);
-  }
+async function saveException(form) {
+  const saved = await call("/calendar/exceptions", {
+    method: "PUT",
+    json: {
+      day: form.get("day"),
+      agency_code: form.get("agency") || null,
+      kind: form.get("kind"),
+      reason: form.get("reason").trim(),
+    },
+  });
+  say(`${t("admin_day_saved")} ${saved.day}`);
+  await loadExceptions();
 }
 
 // -- stopped applications --------------------------------------------------------
@@ -247,27 +246,20 @@ function showToken(name, token) {
   document.getElementById("new-token").hidden = false;
 }
 
-async function makeAccount(event) {
-  event.preventDefault();
-  const form = new FormData(accountForm);
-  accountErrors.replaceChildren();
-  try {
-    const made = await call("/users", {
-      method: "POST",
-      json: {
-        name: form.get("name").trim(),
-        role: form.get("role"),
-        agency_code: form.get("agency") || null,
-        village_code: form.get("village") || null,
-      },
-    });
-    showToken(made.name, made.token);
-    accountForm.reset();
-    say(`${t("admin_account_made")} ${made.name}`);
-    await loadAccounts();
-  } catch (problem) {
-    report(problem, accountErrors);
-  }
+async function makeAccount(form) {
+  const made = await call("/users", {
+    method: "POST",
+    json: {
+      name: form.get("name").trim(),
+      role: form.get("role"),
+      agency_code: form.get("agency") || null,
+      village_code: form.get("village") || null,
+    },
+  });
+  showToken(made.name, made.token);
+  accountForm.reset();
+  say(`${t("admin_account_made")} ${made.name}`);
+  await loadAccounts();
 }
 
 async function giveNewToken(user, button) {
@@ -301,8 +293,8 @@ async function start() {
   }
 }
 
-endpointForm.addEventListener("submit", saveEndpoint);
-calendarForm.addEventListener("submit", saveException);
-accountForm.addEventListener("submit", makeAccount);
+onSubmit(endpointForm, document.getElementById("endpoint-errors"), saveEndpoint);
+onSubmit(calendarForm, document.getElementById("calendar-errors"), saveException);
+onSubmit(accountForm, document.getElementById("account-errors"), makeAccount);
 for (const filter of [accountsAgency, accountsRole]) filter.addEventListener("change", () => loadAccounts().catch(report));
 if (requireToken()) start();
