@@ -27,7 +27,8 @@ def _drop(admin: Engine, name: str) -> None:
     with admin.connect() as connection:
         connection.execute(
             text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = :name"
             ),
             {"name": name},
         )

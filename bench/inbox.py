@@ -46,8 +46,8 @@ def _copy_instances(connection, count: int) -> int:
             " applicant_nik, applicant_name, applicant_phone, village_code, status,"
             " deadline, submitted_at, submitted_by, completed_at) "
             "SELECT 'BENCH-' || i.id, a.service_code, i.id, a.applicant_nik,"
-            " a.applicant_name, a.applicant_phone, a.village_code, a.status, a.deadline,"
-            " a.submitted_at, a.submitted_by, a.completed_at "
+            " a.applicant_name, a.applicant_phone, a.village_code, a.status,"
+            " a.deadline, a.submitted_at, a.submitted_by, a.completed_at "
             "FROM instances i, applications a "
             "WHERE i.id > :floor AND a.instance_id = :template"
         ),
@@ -63,9 +63,9 @@ def grow_tasks(url: str, count: int) -> None:
         floor = _copy_instances(connection, count // TASKS_PER_INSTANCE)
         connection.execute(
             text(
-                "INSERT INTO tasks (id, instance_id, element_id, name, kind, agency, state,"
-                " sla_working_days, sla_status, created_at, deadline, completed_at,"
-                " completed_by) "
+                "INSERT INTO tasks (id, instance_id, element_id, name, kind, agency,"
+                " state, sla_working_days, sla_status, created_at, deadline,"
+                " completed_at, completed_by) "
                 "SELECT gen_random_uuid()::text, t.id, 'step_' || t.s, 'Step ' || t.s,"
                 " 'user', g.codes[1 + floor(t.pick * array_length(g.codes, 1))::int],"
                 " t.state, 5, 'on_track', now() - interval '10 days', t.deadline,"
@@ -76,7 +76,8 @@ def grow_tasks(url: str, count: int) -> None:
                 "       AS state, now() + random() * interval '30 days' AS deadline"
                 "      FROM instances i CROSS JOIN generate_series(1, :per) s"
                 "      WHERE i.id > :floor) t"
-                " CROSS JOIN (SELECT array_agg(code ORDER BY code) AS codes FROM agencies) g"
+                " CROSS JOIN (SELECT array_agg(code ORDER BY code) AS codes"
+                "             FROM agencies) g"
             ),
             {"floor": floor, "per": TASKS_PER_INSTANCE, "ready": READY_SHARE},
         )
@@ -94,7 +95,8 @@ def counts(url: str) -> tuple[int, int]:
         total = connection.scalar(text("SELECT count(*) FROM tasks"))
         ready = connection.scalar(
             text(
-                "SELECT count(*) FROM tasks WHERE agency = 'DPMPTSP' AND state = 'ready'"
+                "SELECT count(*) FROM tasks"
+                " WHERE agency = 'DPMPTSP' AND state = 'ready'"
             )
         )
     db.dispose()

@@ -1,4 +1,7 @@
-"""``flask --app wsgi bootstrap``: migrations and catalogue, idempotent, on both databases."""
+"""``flask --app wsgi bootstrap``: migrations and catalogue, idempotent.
+
+On SQLite and on PostgreSQL.
+"""
 
 from __future__ import annotations
 
